@@ -1,0 +1,28 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeOnly = ['node:*', 'fs', 'path', 'net', 'crypto', 'better-sqlite3', 'ioredis', 'pg', 'smtp-server', 'nodemailer', 'pino', 'selfsigned'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'data/**', 'coverage/**', 'test-artifacts/**', '.wrangler/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    // Core, HTTP and mail code must also run on Workers (DESIGN §2): Web standards only.
+    files: ['src/core/**/*.ts', 'src/http/**/*.ts', 'src/mail/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: nodeOnly.map((group) => ({ group: [group], message: 'Node-only module: keep it in src/runtime/node or src/adapters.' })) }],
+    },
+  },
+  {
+    files: ['bin/**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+);
