@@ -1,0 +1,398 @@
+import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
+import type {
+  ApiKey, Attachment, AttachmentMeta, IdempotencyRecord, Inbox, Job, Message, MessageEvent, NewJob, Org, Page, Thread,
+} from '../../../core/model.ts';
+import type {
+  ListOptions, MessageListOptions, OutboundWrite, OutboundWriteResult, Queue, StatusChange, Store, StoredMessage,
+} from '../../../core/ports.ts';
+import { GroupCommit } from './group-commit.ts';
+import { migrations, type DialectTypes } from './migrations.ts';
+import type { Database } from './schema.ts';
+import {
+  fromEvent, fromInbox, fromKey, fromMessage, fromThread, toAttachmentMeta, toBytes, toEvent, toInbox, toJob, toKey,
+  toMessage, toOrg, toThread,
+} from './rows.ts';
+
+export interface KyselyStoreOptions {
+  db: Kysely<Database>;
+  types: DialectTypes;
+  /** Batch concurrent writes into one transaction (SQLite: one fsync for many requests). */
+  groupCommit: boolean;
+  /** Lock claimed job rows so concurrent claimers skip them (PostgreSQL `FOR UPDATE SKIP LOCKED`). */
+  skipLocked: boolean;
+  /** Serialize migrations across processes (PostgreSQL advisory lock); SQLite is single-writer anyway. */
+  migrationLock?: (run: () => Promise<void>) => Promise<void>;
+}
+
+type Tx = Transaction<Database> | Kysely<Database>;
+
+function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
+  const more = rows.length > limit;
+  const data = more ? rows.slice(0, limit) : rows;
+  return { data, nextCursor: more ? data[data.length - 1]!.id : null };
+}
+
+/** The Store and table-backed Queue on any Kysely dialect; dialect folders add connection setup. */
+export class KyselyStore implements Store, Queue {
+  readonly db: Kysely<Database>;
+  private readonly batcher: GroupCommit<Database> | null;
+
+  constructor(private readonly options: KyselyStoreOptions) {
+    this.db = options.db;
+    this.batcher = options.groupCommit ? new GroupCommit(options.db) : null;
+  }
+
+  /** Runs `fn` in a transaction; with group commit, in a shared one under its own savepoint. */
+  protected write<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
+    if (this.batcher) return this.batcher.run(fn);
+    return this.db.transaction().execute(fn);
+  }
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({
+      db: this.db,
+      provider: { getMigrations: async () => migrations(this.options.types) },
+    });
+    const run = async () => {
+      const { error } = await migrator.migrateToLatest();
+      if (error) throw error instanceof Error ? error : new Error(String(error));
+    };
+    await (this.options.migrationLock ? this.options.migrationLock(run) : run());
+  }
+
+  async close(): Promise<void> {
+    await this.batcher?.drain();
+    await this.db.destroy();
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  // Orgs and keys
+
+  async createOrg(org: Org, firstKey: ApiKey): Promise<void> {
+    await this.write(async (trx) => {
+      await trx.insertInto('orgs').values({ id: org.id, name: org.name, plan: org.plan, created_at: org.createdAt }).execute();
+      await trx.insertInto('api_keys').values(fromKey(firstKey)).execute();
+    });
+  }
+
+  async getOrg(id: string): Promise<Org | null> {
+    const row = await this.db.selectFrom('orgs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toOrg(row) : null;
+  }
+
+  async insertKey(key: ApiKey): Promise<void> {
+    await this.write((trx) => trx.insertInto('api_keys').values(fromKey(key)).execute());
+  }
+
+  async getKeyByHash(hash: string): Promise<ApiKey | null> {
+    const row = await this.db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
+    return row ? toKey(row) : null;
+  }
+
+  async getKey(orgId: string, id: string): Promise<ApiKey | null> {
+    const row = await this.db.selectFrom('api_keys').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+    return row ? toKey(row) : null;
+  }
+
+  async listKeys(orgId: string, { cursor, limit }: ListOptions): Promise<Page<ApiKey>> {
+    let q = this.db.selectFrom('api_keys').selectAll().where('org_id', '=', orgId);
+    if (cursor) q = q.where('id', '<', cursor);
+    const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
+    return page(rows.map(toKey), limit);
+  }
+
+  async revokeKey(orgId: string, id: string, at: number): Promise<ApiKey | null> {
+    return this.write(async (trx) => {
+      await trx.updateTable('api_keys').set({ revoked_at: at }).where('org_id', '=', orgId).where('id', '=', id)
+        .where('revoked_at', 'is', null).execute();
+      const row = await trx.selectFrom('api_keys').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+      return row ? toKey(row) : null;
+    });
+  }
+
+  // Inboxes
+
+  async insertInbox(inbox: Inbox): Promise<boolean> {
+    return this.write(async (trx) => {
+      const taken = await trx.selectFrom('inboxes').select('id').where('address', '=', inbox.address).executeTakeFirst();
+      if (taken) return false;
+      await trx.insertInto('inboxes').values(fromInbox(inbox)).execute();
+      return true;
+    });
+  }
+
+  async getInbox(orgId: string, id: string): Promise<Inbox | null> {
+    const row = await this.db.selectFrom('inboxes').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+    return row ? toInbox(row) : null;
+  }
+
+  async getInboxByAddress(address: string): Promise<Inbox | null> {
+    const row = await this.db.selectFrom('inboxes').selectAll().where('address', '=', address.toLowerCase()).executeTakeFirst();
+    return row ? toInbox(row) : null;
+  }
+
+  async listInboxes(orgId: string, { cursor, limit, ids }: ListOptions & { ids?: string[] }): Promise<Page<Inbox>> {
+    if (ids && ids.length === 0) return { data: [], nextCursor: null };
+    let q = this.db.selectFrom('inboxes').selectAll().where('org_id', '=', orgId);
+    if (ids) q = q.where('id', 'in', ids);
+    if (cursor) q = q.where('id', '<', cursor);
+    const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
+    return page(rows.map(toInbox), limit);
+  }
+
+  async countInboxes(orgId: string): Promise<number> {
+    const row = await this.db.selectFrom('inboxes').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', orgId).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  async updateInbox(orgId: string, id: string, patch: { displayName?: string | null }): Promise<Inbox | null> {
+    return this.write(async (trx) => {
+      if (patch.displayName !== undefined) {
+        await trx.updateTable('inboxes').set({ display_name: patch.displayName }).where('org_id', '=', orgId).where('id', '=', id).execute();
+      }
+      const row = await trx.selectFrom('inboxes').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+      return row ? toInbox(row) : null;
+    });
+  }
+
+  async deleteInbox(orgId: string, id: string): Promise<boolean> {
+    return this.write(async (trx) => {
+      const res = await trx.deleteFrom('inboxes').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+      if (Number(res.numDeletedRows) === 0) return false;
+      const messageIds = trx.selectFrom('messages').select('id').where('inbox_id', '=', id);
+      await trx.deleteFrom('attachments').where('message_id', 'in', messageIds).execute();
+      await trx.deleteFrom('message_raw').where('message_id', 'in', messageIds).execute();
+      await trx.deleteFrom('message_events').where('message_id', 'in', messageIds).execute();
+      await trx.deleteFrom('messages').where('inbox_id', '=', id).execute();
+      await trx.deleteFrom('message_ids').where('inbox_id', '=', id).execute();
+      await trx.deleteFrom('threads').where('inbox_id', '=', id).execute();
+      return true;
+    });
+  }
+
+  // Messages
+
+  private async insertStored(trx: Tx, item: StoredMessage): Promise<void> {
+    const { message, thread } = item;
+    if (thread.kind === 'new') {
+      await trx.insertInto('threads').values(fromThread(thread.thread)).execute();
+    } else {
+      await trx.updateTable('threads')
+        .set((eb) => ({ message_count: eb('message_count', '+', 1), last_message_at: thread.at }))
+        .where('id', '=', thread.threadId).execute();
+    }
+    await trx.insertInto('messages').values(fromMessage(message)).execute();
+    await trx.insertInto('message_ids').values({
+      inbox_id: message.inboxId, message_id: message.messageId, direction: message.direction, thread_id: message.threadId, created_at: message.createdAt,
+    }).execute();
+    await trx.insertInto('message_raw').values({ message_id: message.id, raw: item.raw }).execute();
+    for (const a of item.attachments) {
+      await trx.insertInto('attachments').values({
+        id: a.id, message_id: message.id, filename: a.filename, content_type: a.contentType, size: a.size, content: a.content,
+      }).execute();
+    }
+    for (const e of item.events) await trx.insertInto('message_events').values(fromEvent(e)).execute();
+  }
+
+  async createOutbound(write: OutboundWrite): Promise<OutboundWriteResult> {
+    return this.write(async (trx) => {
+      if (write.idempotency) {
+        const existing = await this.readIdempotency(trx, write.idempotency.orgId, write.idempotency.key);
+        if (existing && existing.expiresAt > write.idempotency.createdAt) return { ok: false as const, existing };
+        // An expired key is free again (kept 24 h, DESIGN §5).
+        if (existing) await trx.deleteFrom('idempotency_keys').where('org_id', '=', existing.orgId).where('key', '=', existing.key).execute();
+        await trx.insertInto('idempotency_keys').values({
+          org_id: write.idempotency.orgId, key: write.idempotency.key, request_hash: write.idempotency.requestHash,
+          response_status: write.idempotency.responseStatus, response_body: write.idempotency.responseBody,
+          created_at: write.idempotency.createdAt, expires_at: write.idempotency.expiresAt,
+        }).execute();
+      }
+      await this.insertStored(trx, write);
+      await this.insertJob(trx, write.job);
+      return { ok: true as const };
+    });
+  }
+
+  async storeInbound(items: StoredMessage[], completeJobId?: string): Promise<Message[]> {
+    return this.write(async (trx) => {
+      const stored: Message[] = [];
+      for (const item of items) {
+        const dup = await trx.selectFrom('message_ids').select('thread_id')
+          .where('inbox_id', '=', item.message.inboxId).where('message_id', '=', item.message.messageId)
+          .where('direction', '=', 'inbound').executeTakeFirst();
+        if (dup) continue;
+        await this.insertStored(trx, item);
+        stored.push(item.message);
+      }
+      if (completeJobId) await trx.updateTable('jobs').set({ status: 'done', lease_owner: null, lease_until: null }).where('id', '=', completeJobId).execute();
+      return stored;
+    });
+  }
+
+  private async readIdempotency(trx: Tx, orgId: string, key: string): Promise<IdempotencyRecord | null> {
+    const r = await trx.selectFrom('idempotency_keys').selectAll().where('org_id', '=', orgId).where('key', '=', key).executeTakeFirst();
+    if (!r) return null;
+    return {
+      orgId: r.org_id, key: r.key, requestHash: r.request_hash, responseStatus: Number(r.response_status),
+      responseBody: r.response_body, createdAt: Number(r.created_at), expiresAt: Number(r.expires_at),
+    };
+  }
+
+  getIdempotency(orgId: string, key: string): Promise<IdempotencyRecord | null> {
+    return this.readIdempotency(this.db, orgId, key);
+  }
+
+  async purgeExpiredIdempotency(now: number): Promise<number> {
+    const res = await this.write((trx) => trx.deleteFrom('idempotency_keys').where('expires_at', '<', now).executeTakeFirst());
+    return Number(res.numDeletedRows);
+  }
+
+  async findThreadByMessageIds(inboxId: string, messageIds: string[]): Promise<string | null> {
+    if (messageIds.length === 0) return null;
+    const row = await this.db.selectFrom('message_ids').select('thread_id')
+      .where('inbox_id', '=', inboxId).where('message_id', 'in', messageIds)
+      .orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+    return row?.thread_id ?? null;
+  }
+
+  async getMessage(orgId: string, id: string): Promise<Message | null> {
+    const row = await this.db.selectFrom('messages').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+    return row ? toMessage(row) : null;
+  }
+
+  async getMessageById(id: string): Promise<Message | null> {
+    const row = await this.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toMessage(row) : null;
+  }
+
+  async listMessages(inboxId: string, { cursor, limit, direction, status, after }: MessageListOptions): Promise<Page<Message>> {
+    let q = this.db.selectFrom('messages').selectAll().where('inbox_id', '=', inboxId);
+    if (direction) q = q.where('direction', '=', direction);
+    if (status) q = q.where('status', '=', status);
+    if (after) {
+      // Newer than `after`, oldest first: the order an agent consumes new mail in.
+      const rows = await q.where('id', '>', after).orderBy('id', 'asc').limit(limit + 1).execute();
+      return page(rows.map(toMessage), limit);
+    }
+    if (cursor) q = q.where('id', '<', cursor);
+    const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
+    return page(rows.map(toMessage), limit);
+  }
+
+  async listAttachments(messageId: string): Promise<AttachmentMeta[]> {
+    const rows = await this.db.selectFrom('attachments').select(['id', 'message_id', 'filename', 'content_type', 'size'])
+      .where('message_id', '=', messageId).orderBy('id').execute();
+    return rows.map(toAttachmentMeta);
+  }
+
+  async getAttachment(messageId: string, attachmentId: string): Promise<Attachment | null> {
+    const r = await this.db.selectFrom('attachments').selectAll().where('message_id', '=', messageId).where('id', '=', attachmentId).executeTakeFirst();
+    return r ? { ...toAttachmentMeta(r), content: toBytes(r.content) } : null;
+  }
+
+  async getRaw(messageId: string): Promise<Uint8Array | null> {
+    const r = await this.db.selectFrom('message_raw').select('raw').where('message_id', '=', messageId).executeTakeFirst();
+    return r ? toBytes(r.raw) : null;
+  }
+
+  async listMessageEvents(messageId: string): Promise<MessageEvent[]> {
+    const rows = await this.db.selectFrom('message_events').selectAll().where('message_id', '=', messageId).orderBy('id').execute();
+    return rows.map(toEvent);
+  }
+
+  async setMessageStatus(change: StatusChange, completeJobId?: string): Promise<void> {
+    await this.write(async (trx) => {
+      await trx.updateTable('messages').set({ status: change.status, status_reason: change.reason, updated_at: change.event.createdAt })
+        .where('id', '=', change.messageId).execute();
+      await trx.insertInto('message_events').values(fromEvent(change.event)).execute();
+      if (completeJobId) await trx.updateTable('jobs').set({ status: 'done', lease_owner: null, lease_until: null }).where('id', '=', completeJobId).execute();
+    });
+  }
+
+  async getThread(orgId: string, id: string): Promise<Thread | null> {
+    const row = await this.db.selectFrom('threads').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+    return row ? toThread(row) : null;
+  }
+
+  async listThreadMessages(threadId: string, limit: number): Promise<Message[]> {
+    const rows = await this.db.selectFrom('messages').selectAll().where('thread_id', '=', threadId).orderBy('id', 'asc').limit(limit).execute();
+    return rows.map(toMessage);
+  }
+
+  async listThreads(orgId: string, { cursor, limit, inboxId, inboxIds }: ListOptions & { inboxId?: string; inboxIds?: string[] }): Promise<Page<Thread>> {
+    if (inboxIds && inboxIds.length === 0) return { data: [], nextCursor: null };
+    let q = this.db.selectFrom('threads').selectAll().where('org_id', '=', orgId);
+    if (inboxId) q = q.where('inbox_id', '=', inboxId);
+    if (inboxIds) q = q.where('inbox_id', 'in', inboxIds);
+    if (cursor) q = q.where('id', '<', cursor);
+    const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
+    return page(rows.map(toThread), limit);
+  }
+
+  // Queue (the jobs table)
+
+  private async insertJob(trx: Tx, job: NewJob): Promise<void> {
+    await trx.insertInto('jobs').values({
+      id: job.id, queue: job.queue, payload_json: JSON.stringify(job.payload), status: 'pending', attempts: 0,
+      run_at: job.runAt, lease_owner: null, lease_until: null, last_error: null, created_at: job.runAt, updated_at: job.runAt,
+    }).execute();
+  }
+
+  async enqueue(job: NewJob): Promise<void> {
+    await this.write((trx) => this.insertJob(trx, job));
+  }
+
+  async claim(queue: string, owner: string, leaseMs: number, limit: number, now: number): Promise<Job[]> {
+    // Claims skip group commit: they are few, and a lease must not wait behind a batch.
+    return this.db.transaction().execute(async (trx) => {
+      let q = trx.selectFrom('jobs').select('id').where('queue', '=', queue)
+        .where((eb) => eb.or([
+          eb.and([eb('status', '=', 'pending'), eb('run_at', '<=', now)]),
+          // A lease that ran out belongs to a worker that died: take the job back.
+          eb.and([eb('status', '=', 'leased'), eb('lease_until', '<', now)]),
+        ]))
+        .orderBy('run_at').limit(limit);
+      if (this.options.skipLocked) q = q.forUpdate().skipLocked();
+      const ids = (await q.execute()).map((r) => r.id);
+      if (ids.length === 0) return [];
+      await trx.updateTable('jobs').set({ status: 'leased', lease_owner: owner, lease_until: now + leaseMs, updated_at: now })
+        .where('id', 'in', ids).execute();
+      const rows = await trx.selectFrom('jobs').selectAll().where('id', 'in', ids).orderBy('run_at').execute();
+      return rows.map(toJob);
+    });
+  }
+
+  async complete(jobId: string, owner: string): Promise<void> {
+    await this.write((trx) => trx.updateTable('jobs').set({ status: 'done', lease_owner: null, lease_until: null })
+      .where('id', '=', jobId).where('lease_owner', '=', owner).execute());
+  }
+
+  async retry(jobId: string, owner: string, runAt: number, error: string): Promise<void> {
+    await this.write((trx) => trx.updateTable('jobs')
+      .set((eb) => ({ status: 'pending', attempts: eb('attempts', '+', 1), run_at: runAt, lease_owner: null, lease_until: null, last_error: error.slice(0, 1000) }))
+      .where('id', '=', jobId).where('lease_owner', '=', owner).execute());
+  }
+
+  async fail(jobId: string, owner: string, error: string): Promise<void> {
+    await this.write((trx) => trx.updateTable('jobs')
+      .set((eb) => ({ status: 'failed', attempts: eb('attempts', '+', 1), lease_owner: null, lease_until: null, last_error: error.slice(0, 1000) }))
+      .where('id', '=', jobId).where('lease_owner', '=', owner).execute());
+  }
+
+  async releaseAll(owner: string): Promise<number> {
+    const res = await this.write((trx) => trx.updateTable('jobs').set({ status: 'pending', lease_owner: null, lease_until: null })
+      .where('lease_owner', '=', owner).where('status', '=', 'leased').executeTakeFirst());
+    return Number(res.numUpdatedRows);
+  }
+
+  async depth(queue: string, now: number): Promise<{ pending: number; oldestAgeMs: number | null }> {
+    const row = await this.db.selectFrom('jobs')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('created_at').as('oldest')])
+      .where('queue', '=', queue).where('status', 'in', ['pending', 'leased']).executeTakeFirst();
+    const oldest = row?.oldest == null ? null : Number(row.oldest);
+    return { pending: Number(row?.n ?? 0), oldestAgeMs: oldest === null ? null : Math.max(0, now - oldest) };
+  }
+}

@@ -1,0 +1,62 @@
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import type { KeyPrincipal, Principal } from '../core/auth/principal.ts';
+import type { Lane } from '../core/model.ts';
+import type { AppDeps } from './app-deps.ts';
+
+/** Who may call a route: nobody in particular, the operator token, or an org's API key. */
+export type RouteAuth = 'none' | 'operator' | 'key' | 'operator_or_key';
+
+export const KiB = 1024;
+export const MiB = 1024 * KiB;
+
+/**
+ * One row of the path policy table: everything the middleware chain enforces for a route,
+ * readable as data. A route exists only as a policy; the router refuses anything else.
+ */
+export interface RoutePolicy<B extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType> {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** Hono path syntax: `/v1/inboxes/:id`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  auth: RouteAuth;
+  lane: Lane;
+  /** Headers that must be present (lower case), checked before the body is read. */
+  requiredHeaders?: string[];
+  /** Requires an Idempotency-Key; the same key and body replay the first answer. */
+  idempotent?: boolean;
+  body?: B;
+  /** Largest accepted body in bytes; 64 KiB when unset (DESIGN §5). */
+  bodyLimit?: number;
+  query?: Q;
+  /** Described in OpenAPI; responses are not validated at run time. */
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
+  handler: (ctx: RouteContext<z.output<B>, z.output<Q>>) => Promise<Response | { status: number; body: unknown; headers?: Record<string, string> }>;
+}
+
+export interface RouteContext<B, Q> {
+  c: Context;
+  deps: AppDeps;
+  principal: Principal | null;
+  requestId: string;
+  body: B;
+  query: Q;
+  params: Record<string, string>;
+  idempotencyKey: string | null;
+  /** SHA-256 of method, path and raw body: what "the same request" means for idempotency. */
+  requestHash: string | null;
+  signal: AbortSignal;
+}
+
+/** The key principal of a key-authenticated route (the router guarantees it). */
+export function keyOf(ctx: { principal: Principal | null }): KeyPrincipal {
+  if (ctx.principal?.kind !== 'key') throw new Error('route policy must require a key');
+  return ctx.principal;
+}
+
+/** Declares a route policy with its types inferred from its schemas. */
+export function defineRoute<B extends z.ZodType = z.ZodNever, Q extends z.ZodType = z.ZodNever>(policy: RoutePolicy<B, Q>): RoutePolicy {
+  return policy as unknown as RoutePolicy;
+}

@@ -1,0 +1,24 @@
+/**
+ * Each SMTP refusal with its reply code and enhanced status code (RFC 3463), in one table.
+ * smtp-server writes err.message after the reply code, so the enhanced code leads the text.
+ */
+export const SMTP_REPLIES = {
+  unknown_user: { code: 550, status: '5.1.1', text: 'no such mailbox here' },
+  relay_denied: { code: 550, status: '5.7.1', text: 'relaying denied: this server accepts mail only for its hosted domains' },
+  bad_address: { code: 553, status: '5.1.3', text: 'the address is not valid' },
+  too_many_recipients: { code: 452, status: '4.5.3', text: 'too many recipients for one message; send the rest in another transaction' },
+  too_large: { code: 552, status: '5.3.4', text: 'message exceeds the size limit' },
+  store_unavailable: { code: 451, status: '4.3.0', text: 'temporary failure storing the message; try again later' },
+  shutting_down: { code: 421, status: '4.3.2', text: 'service shutting down; try again later' },
+  quarantined: { code: 550, status: '5.7.1', text: 'the sender is quarantined by policy' },
+} as const;
+
+export type SmtpRefusal = keyof typeof SMTP_REPLIES;
+
+/** An Error smtp-server turns into the reply, e.g. `550 5.1.1 <a@b>: no such mailbox here`. */
+export function smtpError(kind: SmtpRefusal, subject?: string): Error & { responseCode: number } {
+  const r = SMTP_REPLIES[kind];
+  const err = new Error(`${r.status} ${subject ? `${subject}: ` : ''}${r.text}`) as Error & { responseCode: number };
+  err.responseCode = r.code;
+  return err;
+}
