@@ -5,10 +5,6 @@ import { startServer } from './server.ts';
 export async function runStart(): Promise<void> {
   const config = loadConfig();
   const server = await startServer(config);
-  if (server.operatorTokenCreated) {
-    process.stdout.write(`Operator token (shown once; kept in ${config.BREAKWATER_DATA_DIR}/operator-token): ${server.operatorToken}\n`);
-  }
-  process.stdout.write(`Breakwater listening: http://${config.BREAKWATER_HOST}:${server.httpPort} smtp://${config.BREAKWATER_HOST}:${server.smtpPort}\n`);
   let signalled = false;
   const onSignal = (sig: string) => {
     if (signalled) return;
@@ -18,6 +14,11 @@ export async function runStart(): Promise<void> {
     force.unref();
     server.stop().then(() => process.exit(0), () => process.exit(1));
   };
+  // Handlers first: a supervisor may signal as soon as it reads the ready line.
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+  if (server.operatorTokenCreated) {
+    process.stdout.write(`Operator token (shown once; kept in ${config.BREAKWATER_DATA_DIR}/operator-token): ${server.operatorToken}\n`);
+  }
+  process.stdout.write(`Breakwater listening: http://${config.BREAKWATER_HOST}:${server.httpPort} smtp://${config.BREAKWATER_HOST}:${server.smtpPort}\n`);
 }
