@@ -35,6 +35,9 @@ export async function compose(config: Config, ready: () => boolean): Promise<Com
   ensureDataDir(config.BREAKWATER_DATA_DIR);
   const store = new SqliteStore({ filename: join(config.BREAKWATER_DATA_DIR, 'breakwater.db'), synchronous: config.BREAKWATER_SQLITE_SYNCHRONOUS });
   await store.migrate();
+  // Jobs leased by a process killed before it finished run again now, not after their lease.
+  const released = await store.releaseAllLeases();
+  if (released > 0) logger.warn({ released }, 'released job leases left by a previous process');
   const operator = operatorToken(config.BREAKWATER_DATA_DIR, config.BREAKWATER_OPERATOR_TOKEN);
   const notifier = new MemoryNotifier();
   const transport = config.BREAKWATER_SMTP_RELAY ? new SmtpRelayTransport({ url: config.BREAKWATER_SMTP_RELAY }) : null;

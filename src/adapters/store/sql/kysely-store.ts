@@ -388,6 +388,16 @@ export class KyselyStore implements Store, Queue {
     return Number(res.numUpdatedRows);
   }
 
+  /**
+   * Returns every lease, whoever holds it. Only for the single-node shape at start: one
+   * process owns the SQLite file, so any lease left in it belongs to a process that died.
+   */
+  async releaseAllLeases(): Promise<number> {
+    const res = await this.write((trx) => trx.updateTable('jobs').set({ status: 'pending', lease_owner: null, lease_until: null })
+      .where('status', '=', 'leased').executeTakeFirst());
+    return Number(res.numUpdatedRows);
+  }
+
   async depth(queue: string, now: number): Promise<{ pending: number; oldestAgeMs: number | null }> {
     const row = await this.db.selectFrom('jobs')
       .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('created_at').as('oldest')])
