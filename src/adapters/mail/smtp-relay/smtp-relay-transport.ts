@@ -13,6 +13,7 @@ interface SmtpFailure extends Error {
   responseCode?: number;
   response?: string;
   code?: string;
+  recipient?: string;
 }
 
 /** Sends through the configured relay with a pooled nodemailer transport; the raw bytes go as they are. */
@@ -42,7 +43,12 @@ export class SmtpRelayTransport implements MailTransport {
         envelope: { from: mail.from, to: mail.to },
         raw: Buffer.from(mail.raw.buffer, mail.raw.byteOffset, mail.raw.byteLength),
       });
-      return { ok: true, response: String(info.response ?? '250 accepted') };
+      const response = String(info.response ?? '250 accepted');
+      // Some recipients refused, others accepted: the port has no per-recipient outcome yet, so
+      // at least name the refused ones (nodemailer reports them only here, not as an error).
+      const refused = (info as { rejectedErrors?: SmtpFailure[] }).rejectedErrors ?? [];
+      if (refused.length === 0) return { ok: true, response };
+      return { ok: true, response: `${response}; refused: ${refused.map((e) => `<${e.recipient ?? '?'}> ${e.response ?? e.message}`).join('; ')}` };
     } catch (e) {
       const err = e as SmtpFailure;
       const code = err.responseCode ?? 0;
