@@ -78,7 +78,8 @@ function cutBodies(
   cap: number,
   withMessage: (m: Record<string, unknown>) => { body: string; bytes: number },
 ): { body: string; bytes: number } | null {
-  const fields = (['text', 'html'] as const).filter((f) => typeof message[f] === 'string');
+  // extracted_text (inbound) is a body too: usually short, so it keeps whole while text and html are cut.
+  const fields = (['text', 'html', 'extracted_text'] as const).filter((f) => typeof message[f] === 'string');
   if (fields.length === 0) return null;
   const values = fields.map((f) => message[f] as string);
 
@@ -94,14 +95,17 @@ function cutBodies(
   return result.bytes <= cap ? result : null;
 }
 
-/** Equal shares of `room`; a field needing less than its share leaves the rest to the other. */
+/** Equal shares of `room`; a field needing less than its share leaves the rest to the others. */
 function share(room: number, costs: number[]): number[] {
-  if (costs.length === 1) return [room];
-  const [a, b] = costs as [number, number];
-  const half = Math.floor(room / 2);
-  if (a <= half) return [a, room - a];
-  if (b <= half) return [room - b, b];
-  return [half, room - half];
+  const out = costs.map(() => 0);
+  // Smallest first: each takes what it needs, up to an equal split of what is left.
+  const order = costs.map((_, i) => i).sort((x, y) => costs[x]! - costs[y]!);
+  let left = room;
+  order.forEach((i, k) => {
+    out[i] = k === order.length - 1 ? left : Math.min(costs[i]!, Math.floor(left / (order.length - k)));
+    left -= out[i]!;
+  });
+  return out;
 }
 
 /** JSON short escapes (RFC 8259 §7): \b \t \n \f \r. Other C0 controls take six bytes (\u00XX). */
