@@ -14,8 +14,9 @@ export default tseslint.config(
     },
   },
   {
-    // Core, HTTP and mail code must also run on Workers (DESIGN §2): Web standards only.
-    files: ['src/core/**/*.ts', 'src/http/**/*.ts', 'src/mail/**/*.ts'],
+    // Core, HTTP and mail code must also run on Workers (DESIGN §2): Web standards only. So must
+    // the SDK (Node, Workers, Deno, browsers) and the MCP server (mounted in the HTTP app).
+    files: ['src/core/**/*.ts', 'src/http/**/*.ts', 'src/mail/**/*.ts', 'src/sdk/**/*.ts', 'src/mcp/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: nodeOnly.map((group) => ({ group: [group], message: 'Node-only module: keep it in src/runtime/node or src/adapters.' })) }],

@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'outbound_paused'
   | 'outbound_throttled'
   | 'suppressed'
+  | 'recipient_blocked'
   | 'quota_exceeded'
   | 'overloaded'
   | 'method_not_allowed'
@@ -33,6 +34,8 @@ export interface ErrorExtras {
   rule?: string;
   fix?: string;
   retryAfterSeconds?: number;
+  /** Response fields of the refusal (RateLimit, Retry-After); not part of the body. */
+  headers?: Record<string, string>;
   [key: string]: unknown;
 }
 
@@ -42,7 +45,12 @@ export class BreakwaterError extends Error {
     message: string,
     readonly extras: ErrorExtras = {},
   ) {
+    // A refusal is a value the client sees, not a fault to debug: skip the stack capture,
+    // which is most of its cost on the path of a rejected request.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = 'BreakwaterError';
   }
 }

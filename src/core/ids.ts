@@ -4,7 +4,7 @@
  */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-export type IdPrefix = 'org' | 'key' | 'inb' | 'msg' | 'thr' | 'whk' | 'evt' | 'att' | 'job' | 'dom' | 'qrn' | 'del' | 'sup';
+export type IdPrefix = 'org' | 'key' | 'inb' | 'msg' | 'thr' | 'whk' | 'evt' | 'att' | 'job' | 'dom' | 'qrn' | 'del' | 'sup' | 'lst';
 
 let lastMs = -1;
 let lastRandom = new Uint8Array(16);

@@ -48,10 +48,18 @@ export interface Thread {
   createdAt: number;
 }
 
+/** One authentication method's result (RFC 8601 §2.7 result values). */
+export type AuthResult = 'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'temperror' | 'permerror' | 'policy';
+
+/** Inbound authentication verdicts (src/core/inbound/verdicts.ts); outbound mail has none. */
 export interface AuthVerdicts {
-  spf: string;
-  dkim: string;
-  dmarc: string;
+  spf: AuthResult;
+  dkim: AuthResult;
+  dmarc: AuthResult;
+  /** Absent on messages stored before ARC was checked. */
+  arc?: AuthResult;
+  /** The RFC 5322 From domain DMARC aligned on; null when there is no single From. */
+  fromDomain?: string | null;
 }
 
 export interface Message {
@@ -76,6 +84,10 @@ export interface Message {
   inReplyTo: string | null;
   references: string[];
   auth: AuthVerdicts | null;
+  /** Inbound: the reply without quoted history and signature (src/mail/extract-reply.ts). */
+  extractedText?: string | null;
+  /** Inbound: DMARC passed (or hosted-to-hosted mail) and no list blocks the sender. */
+  trusted?: boolean | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -132,4 +144,87 @@ export interface IdempotencyRecord {
 export interface Page<T> {
   data: T[];
   nextCursor: string | null;
+}
+
+/** Event types of the org's event log (DESIGN §4), plus the webhook system's own. */
+export type EventType =
+  | 'message.received' | 'message.sent' | 'message.delivered' | 'message.bounced' | 'message.complained' | 'message.failed'
+  | 'inbox.reputation_changed' | 'quarantine.added' | 'quarantine.removed'
+  | 'webhook.endpoint_disabled' | 'webhook.test';
+
+/**
+ * One entry of an org's durable event log: what webhooks, the SSE stream and `GET /v1/events`
+ * all read. `data` is the public payload's `data` (snake_case, as served).
+ */
+export interface OrgEvent {
+  /** `evt_…`, assigned by the store at commit, so the log's id order is its commit order. */
+  id: string;
+  orgId: string;
+  /** The inbox the event is about; null for org-wide events (webhook endpoints, org quarantine). */
+  inboxId: string | null;
+  type: EventType;
+  lane: Lane;
+  data: Record<string, unknown>;
+  createdAt: number;
+}
+
+/** An event to append; the store gives it its id. */
+export type NewOrgEvent = Omit<OrgEvent, 'id'>;
+
+/** A customer URL that receives signed events (Postal's WebhookEndpoint). */
+export interface WebhookEndpoint {
+  id: string;
+  orgId: string;
+  url: string;
+  /** Event types to send; empty means all (except `webhook.test`, sent only on request). */
+  events: EventType[];
+  /** Inboxes whose events to send; empty means every inbox and the org-wide events. */
+  inboxIds: string[];
+  /** `whsec_…`; shown once at creation. */
+  secret: string;
+  enabled: boolean;
+  disabledReason: string | null;
+  /** First failed attempt since the last success; null while healthy. Drives the 5-day disable. */
+  firstFailureAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/**
+ * pending: an attempt is due at `nextAttemptAt`; succeeded: a 2xx came back; dead: every
+ * scheduled attempt failed (replayable); failed: stopped early because the endpoint was
+ * disabled (410, 5 days of failures, or by the API) or its event is gone.
+ */
+export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'dead';
+
+/** One event on its way to one endpoint: the outbox row. */
+export interface WebhookDelivery {
+  id: string;
+  orgId: string;
+  endpointId: string;
+  eventId: string;
+  eventType: EventType;
+  /** The job that runs the next attempt; a replay makes a new one and the old one does nothing. */
+  jobId: string;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One HTTP attempt of a delivery (Postal's WebhookAttempt). */
+export interface WebhookAttempt {
+  deliveryId: string;
+  /** 1-based, counting replays. */
+  attempt: number;
+  /** null when no response came (refused, timeout, address check failed). */
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  at: number;
+  /** When the next attempt is due; null when this attempt ended the delivery. */
+  nextAttemptAt: number | null;
 }

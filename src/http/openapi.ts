@@ -38,6 +38,7 @@ export function openApiDocument(table: RoutePolicy[], info: { version: string; s
       ...(r.auth === 'none' ? { security: [] } : {}),
       'x-breakwater-lane': r.lane,
       'x-breakwater-auth': r.auth,
+      ...(r.auth === 'key' ? { 'x-breakwater-buckets': ['key', ...(r.spends ?? [])] } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } } } : {}),
       responses,

@@ -31,6 +31,17 @@ export interface RoutePolicy<B extends z.ZodType = z.ZodType, Q extends z.ZodTyp
   /** Largest accepted body in bytes; 64 KiB when unset (DESIGN §5). */
   bodyLimit?: number;
   query?: Q;
+  /**
+   * Tokens of the caller's `key` bucket this request spends (DESIGN §5: 20/s, burst 40); 1 when
+   * unset. One is taken before the body is read; the rest once the body is parsed.
+   */
+  keyCost?: (body: z.output<B>) => number;
+  /** Further buckets spent by the service behind the route, for the reader of this table. */
+  spends?: Array<'inbox-send' | 'plan-daily' | 'plan-monthly'>;
+  /** Repeat detection on (key, method, path, body); on by default for every method but GET. */
+  loopCheck?: boolean;
+  /** False for routes that never touch the store (health, docs): they skip the in-flight gate. */
+  store?: boolean;
   /** Described in OpenAPI; responses are not validated at run time. */
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
   handler: (ctx: RouteContext<z.output<B>, z.output<Q>>) => Promise<Response | { status: number; body: unknown; headers?: Record<string, string> }>;

@@ -24,6 +24,7 @@ export const PROBLEMS: Record<ErrorCode, { status: number; title: string; type?:
   outbound_paused: { status: 403, title: 'Outbound lane paused' },
   outbound_throttled: { status: 429, title: 'Outbound lane throttled' },
   suppressed: { status: 422, title: 'All recipients suppressed' },
+  recipient_blocked: { status: 403, title: 'Recipient blocked by a list' },
   quota_exceeded: { status: 429, title: 'Quota exceeded', type: `${RATELIMIT_TYPES}#quota-exceeded` },
   overloaded: { status: 503, title: 'Overloaded', type: `${RATELIMIT_TYPES}#temporary-reduced-capacity` },
   internal_error: { status: 500, title: 'Internal error' },
@@ -36,7 +37,7 @@ export function statusOf(code: ErrorCode): number {
 /** An RFC 9457 problem+json response. `extras` never carries internals (no stack traces). */
 export function problemResponse(code: ErrorCode, detail: string, requestId: string, extras: ErrorExtras = {}, headers: Record<string, string> = {}): Response {
   const p = PROBLEMS[code];
-  const { retryAfterSeconds, ...rest } = extras;
+  const { retryAfterSeconds, headers: extraHeaders, ...rest } = extras;
   const body = {
     type: p.type ?? `https://breakwater.dev/problems/${code.replace(/_/g, '-')}`,
     title: p.title,
@@ -46,7 +47,7 @@ export function problemResponse(code: ErrorCode, detail: string, requestId: stri
     request_id: requestId,
     ...rest,
   };
-  const h: Record<string, string> = { 'content-type': 'application/problem+json', 'x-request-id': requestId, ...headers };
+  const h: Record<string, string> = { 'content-type': 'application/problem+json', 'x-request-id': requestId, ...extraHeaders, ...headers };
   if (retryAfterSeconds !== undefined && !('retry-after' in h)) h['retry-after'] = String(Math.max(1, Math.ceil(retryAfterSeconds)));
   return new Response(JSON.stringify(body), { status: p.status, headers: h });
 }

@@ -1,31 +1,25 @@
 import type { Context, Hono } from 'hono';
-import { sha256Hex } from '../core/crypto.ts';
 import { BreakwaterError } from '../core/errors.ts';
 import { isValidIdempotencyKey, parseIdempotencyKey } from '../core/idempotency/idempotency.ts';
 import type { AppDeps } from './app-deps.ts';
+import type { AppEnv } from './app-env.ts';
+import { checkLoop, checkQuarantine, spendKey, type Spent } from './edge/edge-steps.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { readBodyLimited } from './middleware/body.ts';
 import { parseJson, validate } from './middleware/validate.ts';
 import { KiB, type RoutePolicy } from './policy.ts';
-import type { AppEnv } from './app-env.ts';
+import { sha256Hex } from '../core/crypto.ts';
 
 const DEFAULT_BODY_LIMIT = 64 * KiB;
 
-function json(status: number, body: unknown, requestId: string, headers: Record<string, string> = {}): Response {
-  if (status === 204) return new Response(null, { status, headers: { 'x-request-id': requestId, ...headers } });
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId, ...headers },
-  });
+function json(status: number, body: unknown, requestId: string, headers?: Record<string, string>): Response {
+  const h: Record<string, string> = { 'x-request-id': requestId, ...headers };
+  if (status === 204) return new Response(null, { status, headers: h });
+  h['content-type'] = 'application/json; charset=utf-8';
+  return new Response(JSON.stringify(body), { status, headers: h });
 }
 
-function checkHeaders(c: Context, policy: RoutePolicy): string | null {
-  for (const name of policy.requiredHeaders ?? []) {
-    if (!c.req.header(name)) {
-      throw new BreakwaterError('missing_header', `the ${name} header is required on ${policy.method} ${policy.path}`, { fix: `Send the ${name} header.` });
-    }
-  }
-  if (!policy.idempotent) return null;
+function idempotencyKeyOf(c: Context): string {
   const key = parseIdempotencyKey(c.req.header('idempotency-key'));
   if (key === null) {
     throw new BreakwaterError('missing_header', 'the Idempotency-Key header is required', {
@@ -38,42 +32,76 @@ function checkHeaders(c: Context, policy: RoutePolicy): string | null {
   return key;
 }
 
-/** Runs the chain a policy describes: auth, headers, body limit, JSON, schema, then the handler. */
+async function readJsonBody(c: Context, limit: number): Promise<{ bytes: Uint8Array; value: unknown }> {
+  const type = c.req.header('content-type') ?? '';
+  if (!type) throw new BreakwaterError('missing_header', 'the Content-Type header is required', { fix: 'Send Content-Type: application/json.' });
+  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
+    throw new BreakwaterError('unsupported_media_type', `Content-Type ${type.slice(0, 100)} is not JSON`, { fix: 'Send Content-Type: application/json.' });
+  }
+  const bytes = await readBodyLimited(c.req.raw, limit);
+  return { bytes, value: parseJson(bytes) };
+}
+
+/**
+ * The chain a policy describes, cheapest refusal first: auth (cached), quarantine, the key
+ * bucket, required headers — all from memory — then the body (limited), loop detection,
+ * schema, the rest of the key cost, and only then the handler, under the in-flight gate.
+ */
 function chain(deps: AppDeps, policy: RoutePolicy) {
   const limit = policy.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const loopCheck = policy.loopCheck ?? policy.method !== 'GET';
+  const gated = policy.store !== false;
   return async (c: Context<AppEnv>): Promise<Response> => {
     const requestId = c.get('requestId');
     const log = c.get('log');
     log.lane = policy.lane;
     log.route = `${policy.method} ${policy.path}`;
-    const principal = await authenticate(deps, policy.auth, c.req.header('authorization'));
-    if (principal?.kind === 'key') {
-      log.org = principal.orgId;
-      log.key = principal.key.id;
-    }
-    const idempotencyKey = checkHeaders(c, policy);
-    let body: unknown = undefined;
-    let requestHash: string | null = null;
-    if (policy.body) {
-      const type = c.req.header('content-type') ?? '';
-      if (!type) throw new BreakwaterError('missing_header', 'the Content-Type header is required', { fix: 'Send Content-Type: application/json.' });
-      if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
-        throw new BreakwaterError('unsupported_media_type', `Content-Type ${type.slice(0, 100)} is not JSON`, { fix: 'Send Content-Type: application/json.' });
+    let spent: Spent | null = null;
+    try {
+      const principal = await authenticate(deps, policy.auth, c);
+      if (principal?.kind === 'key') {
+        log.org = principal.orgId;
+        log.key = principal.key.id;
+        checkQuarantine(deps, principal, policy.lane);
+        spent = await spendKey(deps, principal.key.id, 1);
       }
-      const bytes = await readBodyLimited(c.req.raw, limit);
-      body = validate(policy.body, parseJson(bytes), 'body');
-      if (idempotencyKey !== null) requestHash = await sha256Hex(`${policy.method} ${c.req.path}\n${new TextDecoder().decode(bytes)}`);
-    } else if (idempotencyKey !== null) {
-      requestHash = await sha256Hex(`${policy.method} ${c.req.path}`);
+      for (const name of policy.requiredHeaders ?? []) {
+        if (!c.req.header(name)) throw new BreakwaterError('missing_header', `the ${name} header is required`, { fix: `Send the ${name} header.` });
+      }
+      const idempotencyKey = policy.idempotent ? idempotencyKeyOf(c) : null;
+      let body: unknown = undefined;
+      let requestHash: string | null = null;
+      if (policy.body) {
+        const raw = await readJsonBody(c, limit);
+        if (loopCheck && principal?.kind === 'key') await checkLoop(deps, principal, policy, c.req.path, raw.value);
+        body = validate(policy.body, raw.value, 'body');
+        if (idempotencyKey !== null) requestHash = await sha256Hex(`${policy.method} ${c.req.path}\n${new TextDecoder().decode(raw.bytes)}`);
+      } else {
+        if (loopCheck && principal?.kind === 'key') await checkLoop(deps, principal, policy, c.req.path, undefined);
+        if (idempotencyKey !== null) requestHash = await sha256Hex(`${policy.method} ${c.req.path}`);
+      }
+      if (spent && policy.keyCost) {
+        const extra = Math.min(policy.keyCost(body), deps.edge.limits.maxSendCost) - 1;
+        if (extra > 0 && principal?.kind === 'key') spent = await spendKey(deps, principal.key.id, extra);
+      }
+      const query = policy.query ? validate(policy.query, c.req.query(), 'query') : undefined;
+      const params = c.req.param() as Record<string, string>;
+      if (params.id) log.target = params.id;
+      const run = () => policy.handler({ c, deps, principal, requestId, body, query, params, idempotencyKey, requestHash, signal: c.req.raw.signal });
+      const result = gated ? await deps.edge.gate.run(run) : await run();
+      if (result instanceof Response) {
+        if (spent) for (const [k, v] of Object.entries(spent.headers)) result.headers.set(k, v);
+        return result;
+      }
+      return json(result.status, result.body, requestId, spent ? { ...spent.headers, ...result.headers } : result.headers);
+    } catch (err) {
+      // Refusals after the key bucket still tell the client where it stands.
+      if (spent && err instanceof BreakwaterError) err.extras.headers = { ...spent.headers, ...err.extras.headers };
+      // The rest of an oversized body is never read: close the connection, or Node drains the
+      // whole declared Content-Length (any size) to keep it alive.
+      if (err instanceof BreakwaterError && err.code === 'payload_too_large') err.extras.headers = { ...err.extras.headers, connection: 'close' };
+      throw err;
     }
-    const query = policy.query ? validate(policy.query, c.req.query(), 'query') : undefined;
-    const params = c.req.param() as Record<string, string>;
-    if (params.id) log.target = params.id;
-    const result = await policy.handler({
-      c, deps, principal, requestId, body, query, params, idempotencyKey, requestHash, signal: c.req.raw.signal,
-    });
-    if (result instanceof Response) return result;
-    return json(result.status, result.body, requestId, result.headers);
   };
 }
 

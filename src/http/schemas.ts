@@ -13,7 +13,8 @@ export const Address = z.string().max(254)
 const AddressList = z.array(Address).max(50);
 
 /** Header names an agent may set; the rest are ours to write (RFC 5322 §3.6). */
-const CustomHeaderName = z.string().regex(/^X-[A-Za-z0-9-]{1,76}$/, 'only X- headers may be set').or(z.enum(['List-Unsubscribe', 'List-Unsubscribe-Post']));
+// At most 76 characters in all: the longest field name compose.ts writes (RFC 5322 §2.1.1).
+const CustomHeaderName = z.string().regex(/^X-[A-Za-z0-9-]{1,74}$/, 'only X- headers of at most 76 characters may be set').or(z.enum(['List-Unsubscribe', 'List-Unsubscribe-Post']));
 
 const HeaderValue = z.string().max(998).refine(noLineBreaks, 'must not contain CR, LF or NUL');
 
@@ -21,7 +22,7 @@ const Base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64').refi
 
 export const AttachmentInput = z.strictObject({
   filename: z.string().min(1).max(255).refine(noLineBreaks, 'must not contain CR, LF or NUL'),
-  content_type: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type such as application/pdf').default('application/octet-stream'),
+  content_type: z.string().regex(/^[\w.+-]{1,64}\/[\w.+-]{1,64}$/, 'must be a MIME type such as application/pdf').default('application/octet-stream'),
   content: Base64,
 });
 
@@ -107,7 +108,13 @@ export const MessageJson = z.object({
   status_reason: z.string().nullable(), from: z.string(), to: z.array(z.string()), cc: z.array(z.string()), subject: z.string(),
   text: z.string().nullable(), html: z.string().nullable(), message_id: z.string(), in_reply_to: z.string().nullable(),
   references: z.array(z.string()), attachments: z.array(z.object({ id: z.string(), filename: z.string(), content_type: z.string(), size: z.number() })),
-  auth: z.object({ spf: z.string(), dkim: z.string(), dmarc: z.string() }).nullable(), created_at: z.string(),
+  auth: z.object({
+    spf: z.string(), dkim: z.string(), dmarc: z.string(), arc: z.string(),
+    from_domain: z.string().nullable().meta({ description: 'The From domain DMARC aligned on' }),
+  }).nullable().meta({ description: 'SPF, DKIM, DMARC and ARC verdicts of received mail (pass, fail, softfail, neutral, none, temperror, permerror); null on outbound mail' }),
+  trusted: z.boolean().meta({ description: 'DMARC passed (or mail from another hosted inbox) and no list blocks the sender; true on outbound mail' }),
+  extracted_text: z.string().nullable().meta({ description: 'Inbound: the reply without quoted history and signature' }),
+  created_at: z.string(),
   events: z.array(z.object({ id: z.string(), type: z.string(), created_at: z.string() })).optional(),
 });
 export const SendAcceptedJson = z.object({ id: z.string(), thread_id: z.string(), status: z.literal('queued') });

@@ -1,10 +1,14 @@
-import type { ApiKey, AttachmentMeta, Inbox, Message, MessageEvent, Thread } from '../core/model.ts';
+import { iso } from '../core/events/message-payload.ts';
+import type { ApiKey, Inbox, Thread } from '../core/model.ts';
+import type { ReputationState } from '../core/reputation/machine.ts';
+
+// Message shapes live in core: events carry them (data.message) and the store writes events.
+export { attachmentJson, iso, messageEventJson as eventJson, messageJson } from '../core/events/message-payload.ts';
 
 /** Public JSON shapes of DESIGN §4: snake_case, ISO 8601 times. */
-export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
-export function inboxJson(i: Inbox) {
-  return { id: i.id, address: i.address, display_name: i.displayName, domain: i.domain, created_at: iso(i.createdAt), reputation: { state: 'healthy' } };
+/** `state` is the inbox's reputation (src/core/reputation/reputation-api.ts reputationState). */
+export function inboxJson(i: Inbox, state: ReputationState = 'healthy') {
+  return { id: i.id, address: i.address, display_name: i.displayName, domain: i.domain, created_at: iso(i.createdAt), reputation: { state } };
 }
 
 export function keyJson(k: ApiKey) {
@@ -13,24 +17,4 @@ export function keyJson(k: ApiKey) {
 
 export function threadJson(t: Thread) {
   return { id: t.id, inbox_id: t.inboxId, subject: t.subject, message_count: t.messageCount, last_message_at: iso(t.lastMessageAt), created_at: iso(t.createdAt) };
-}
-
-export function eventJson(e: MessageEvent) {
-  return { id: e.id, type: e.type, detail: e.detail, created_at: iso(e.createdAt) };
-}
-
-export function attachmentJson(a: AttachmentMeta) {
-  return { id: a.id, filename: a.filename, content_type: a.contentType, size: a.size };
-}
-
-export function messageJson(m: Message, extra: { attachments?: AttachmentMeta[]; events?: MessageEvent[] } = {}) {
-  return {
-    id: m.id, inbox_id: m.inboxId, thread_id: m.threadId, direction: m.direction, status: m.status, status_reason: m.statusReason,
-    from: m.from, to: m.to, cc: m.cc, ...(m.direction === 'outbound' ? { bcc: m.bcc } : {}), reply_to: m.replyTo,
-    subject: m.subject, text: m.text, html: m.html, headers: m.headers, message_id: m.messageId,
-    in_reply_to: m.inReplyTo, references: m.references,
-    attachments: (extra.attachments ?? []).map(attachmentJson),
-    auth: m.auth, created_at: iso(m.createdAt), updated_at: iso(m.updatedAt),
-    ...(extra.events ? { events: extra.events.map(eventJson) } : {}),
-  };
 }

@@ -16,6 +16,8 @@ export interface TestServerOptions {
   /** Fixed ports (a restart keeps its ports); 0 picks free ones. */
   httpPort?: number;
   smtpPort?: number;
+  /** How long the start may take before it fails; default 20 s (scale-out tests start several nodes at once). */
+  startTimeoutMs?: number;
 }
 
 export interface ApiResponse<T = any> {
@@ -57,6 +59,11 @@ export class TestServer {
       BREAKWATER_OPERATOR_TOKEN: 'bwop_test_operator_token_0123456789',
       BREAKWATER_WEBHOOK_ALLOW_PRIVATE: 'true',
       BREAKWATER_LOG_LEVEL: 'info',
+      // Functional tests fire requests faster than an agent should; edge tests pass the defaults back in.
+      BREAKWATER_KEY_RATE: '100000',
+      BREAKWATER_KEY_BURST: '100000',
+      BREAKWATER_INBOX_SEND_RATE: '100000',
+      BREAKWATER_INBOX_SEND_BURST: '100000',
       ...this.options.env,
     };
     const child = spawn(process.execPath, [BIN, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -65,7 +72,8 @@ export class TestServer {
     this.exited = new Promise((r) => child.once('exit', (code) => { this.exitCode = code; r(code); }));
     return new Promise((resolveStart, reject) => {
       let buffer = '';
-      const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${this.logs.join('\n')}`)), 20_000);
+      const startTimeoutMs = this.options.startTimeoutMs ?? 20_000;
+      const timer = setTimeout(() => reject(new Error(`server did not start in ${startTimeoutMs / 1000} s:\n${this.logs.join('\n')}`)), startTimeoutMs);
       const onLine = (line: string) => {
         this.logs.push(line);
         const m = /^Breakwater listening: http:\/\/[^:]+:(\d+) smtp:\/\/[^:]+:(\d+)/.exec(line);

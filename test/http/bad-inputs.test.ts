@@ -103,10 +103,10 @@ describe('authentication on every route of the table', () => {
         ['a wrong operator token', 'bwop_wrong_token', 401, 'unauthorized'],
         ['an unknown org key', wellFormedUnknown, 401, 'unauthorized'],
       ] as const)('%s', async (_name, key, status, code) => {
-        expectProblem(await toRoute(r, { key, json: { name: 'x' } }), status, code);
+        expectProblem(await toRoute(r, { key, json: r.body ? { name: 'x' } : undefined }), status, code);
       });
       it('an org key', async () => {
-        expectProblem(await toRoute(r, { key: f.a.key, json: { name: 'x' } }), 403, 'forbidden_scope');
+        expectProblem(await toRoute(r, { key: f.a.key, json: r.body ? { name: 'x' } : undefined }), 403, 'forbidden_scope');
       });
     });
   }
@@ -267,7 +267,7 @@ describe('queries on every route with one', () => {
         ['an empty limit', 'limit='],
         ['an unknown parameter', 'surprise=1'],
       ])('%s', async (_name, qs) => {
-        const res = await call(t, r.method, `${fillPath(r.path, { id: f.a1 })}?${qs}`, { key: f.a.key });
+        const res = await call(t, r.method, `${fillPath(r.path, { id: f.a1 })}?${qs}`, { key: credentialFor(r) });
         expectProblem(res, 422, 'validation_failed');
       });
     });

@@ -1,10 +1,10 @@
 import { BreakwaterError } from '../errors.ts';
-import type { ApiKey } from '../model.ts';
+import type { ApiKey, Plan } from '../model.ts';
 
 /** Who is calling: the operator (configuration token) or an org's API key. */
 export type Principal =
   | { kind: 'operator' }
-  | { kind: 'key'; key: ApiKey; orgId: string };
+  | { kind: 'key'; key: ApiKey; orgId: string; plan: Plan };
 
 export type KeyPrincipal = Extract<Principal, { kind: 'key' }>;
 

@@ -1,10 +1,13 @@
 import { domainOf } from '../../mail/address.ts';
 import { bareAddress } from '../../mail/parse.ts';
 import type { CoreDeps } from '../context.ts';
+import { announceEvents } from '../events/announce.ts';
+import { statusEventType } from '../events/message-events.ts';
 import { newId } from '../ids.ts';
 import type { Inbox, Job, Message, OutboundStatus } from '../model.ts';
 import { isHostedDomain } from '../inboxes/inbox-service.ts';
-import { receiveMail } from '../messages/receive.ts';
+import { holdIfPaused, recordHandoff, signForDelivery } from './deliverability-steps.ts';
+import { intakeMail } from '../inbound/intake.ts';
 
 /** Relay retry delays after each failed attempt; after the last, the message is failed. */
 export const DELIVERY_RETRY_MS = [30_000, 60_000, 5 * 60_000, 15 * 60_000, 30 * 60_000, 60 * 60_000, 2 * 3600_000, 4 * 3600_000];
@@ -12,19 +15,34 @@ export const DELIVERY_RETRY_MS = [30_000, 60_000, 5 * 60_000, 15 * 60_000, 30 * 
 export type DeliveryOutcome =
   | { kind: 'done' }
   | { kind: 'retry'; runAt: number; error: string }
-  | { kind: 'failed'; error: string };
+  | { kind: 'failed'; error: string }
+  /** Pacing (pacing.ts): not now, not a failure; runs again at `runAt` without counting an attempt. */
+  | { kind: 'defer'; runAt: number; reason: string };
+
+/** What the job runner's line says about the attempt (lane, ids, decision); see job-runner.ts. */
+type Logged = { log?: Record<string, unknown> };
 
 /** The VERP return path: a DSN to it names the message it is about (DESIGN §8). */
 export function returnPath(message: Message, domain: string): string {
   return `bounces+${message.id.toLowerCase()}@${domain}`;
 }
 
-async function statusChange(deps: CoreDeps, message: Message, status: OutboundStatus, reason: string | null, detail: Record<string, unknown>, jobId: string) {
+/** The attempt's decision for telemetry and the job line: ids, result, destination domains. */
+function observed(deps: CoreDeps, message: Message, decision: string): Logged {
+  const domains = [...new Set([...message.to, ...message.cc, ...message.bcc].map((a) => domainOf(a).toLowerCase()))];
+  deps.telemetry?.delivery({ result: decision, domains, org: message.orgId, inbox: message.inboxId });
+  return { log: { lane: 'outbound', message: message.id, org: message.orgId, inbox: message.inboxId, decision } };
+}
+
+async function statusChange(deps: CoreDeps, message: Message, status: OutboundStatus, reason: string | null, detail: Record<string, unknown>, jobId: string): Promise<DeliveryOutcome & Logged> {
   const now = deps.clock();
   await deps.store.setMessageStatus({
     messageId: message.id, status, reason,
     event: { id: newId('evt', now), messageId: message.id, type: status, detail, createdAt: now },
   }, jobId);
+  // The store appended the status's event (message.sent, …) in the same commit.
+  if (statusEventType(status)) announceEvents(deps.notifier, [message.orgId]);
+  return { kind: 'done', ...observed(deps, message, status) };
 }
 
 /**
@@ -32,13 +50,16 @@ async function statusChange(deps: CoreDeps, message: Message, status: OutboundSt
  * no SMTP), others through the relay, or into the sandbox when no relay is configured.
  * Safe to run twice: local copies are deduplicated by Message-ID per inbox.
  */
-export async function deliverMessage(deps: CoreDeps, job: Job): Promise<DeliveryOutcome> {
+export async function deliverMessage(deps: CoreDeps, job: Job): Promise<DeliveryOutcome & Logged> {
   const messageId = String(job.payload.messageId ?? '');
   const message = await deps.store.getMessageById(messageId);
   // Deleted with its inbox, or already finished by an earlier run: nothing to do.
   if (!message || message.status !== 'queued') return { kind: 'done' };
-  const raw = await deps.store.getRaw(message.id);
-  if (!raw) return { kind: 'failed', error: 'raw message missing' };
+  const held = await holdIfPaused(deps, message);
+  if (held) return held;
+  const stored = await deps.store.getRaw(message.id);
+  if (!stored) return { kind: 'failed', error: 'raw message missing' };
+  const raw = await signForDelivery(deps, message, stored);
 
   const recipients = [...new Set([...message.to, ...message.cc, ...message.bcc].map((a) => a.toLowerCase()))];
   const local: Inbox[] = [];
@@ -55,37 +76,39 @@ export async function deliverMessage(deps: CoreDeps, job: Job): Promise<Delivery
   }
 
   const from = returnPath(message, domainOf(bareAddress(message.from)));
-  if (local.length > 0) await receiveMail(deps, { raw, inboxes: local, envelopeFrom: from, via: 'local' });
+  // Hosted recipients go through the same screened pipeline as SMTP mail: their lists apply.
+  const refused = local.length > 0 ? (await intakeMail(deps, { raw, inboxes: local, envelopeFrom: from, via: 'local' })).refused : [];
+  const accepted = local.filter((i) => !refused.some((r) => r.inbox.id === i.id));
 
-  const detail: Record<string, unknown> = { local: local.map((i) => i.address) };
+  const detail: Record<string, unknown> = { local: accepted.map((i) => i.address) };
   if (unknownLocal.length > 0) detail.unknown = unknownLocal;
+  if (refused.length > 0) detail.refused = refused.map((r) => ({ recipient: r.inbox.address, rule: r.rule }));
 
   if (remote.length === 0) {
-    if (local.length === 0) {
-      await statusChange(deps, message, 'failed', 'no such recipient on this host', detail, job.id);
-      return { kind: 'done' };
+    if (accepted.length === 0) {
+      return statusChange(deps, message, 'failed', refused[0] ? `refused by the recipient's list: ${refused[0].rule}` : 'no such recipient on this host', detail, job.id);
     }
-    await statusChange(deps, message, 'delivered', null, detail, job.id);
-    return { kind: 'done' };
+    await recordHandoff(deps, message, accepted.length, accepted.length);
+    return statusChange(deps, message, 'delivered', null, detail, job.id);
   }
 
   if (!deps.transport) {
     detail.sandboxed = remote;
-    await statusChange(deps, message, 'sandboxed', 'no relay configured: held in the sandbox', detail, job.id);
-    return { kind: 'done' };
+    return statusChange(deps, message, 'sandboxed', 'no relay configured: held in the sandbox', detail, job.id);
   }
 
-  const outcome = await deps.transport.send({ from, to: remote, raw });
+  const pace = deps.pacer ? await deps.pacer.acquire(message.inboxId, remote.map(domainOf), job.runAt) : null;
+  if (pace && !pace.ok) return { kind: 'defer', runAt: pace.runAt, reason: pace.reason };
+  const outcome = await deps.transport.send({ from, to: remote, raw }).finally(() => { if (pace?.ok) pace.release(); });
   detail.remote = remote;
   detail.response = outcome.response;
   if (outcome.ok) {
-    await statusChange(deps, message, 'sent', null, detail, job.id);
-    return { kind: 'done' };
+    await recordHandoff(deps, message, accepted.length + remote.length, accepted.length);
+    return statusChange(deps, message, 'sent', null, detail, job.id);
   }
   const delay = DELIVERY_RETRY_MS[job.attempts];
   if (outcome.permanent || delay === undefined) {
-    await statusChange(deps, message, 'failed', outcome.response, detail, job.id);
-    return { kind: 'done' };
+    return statusChange(deps, message, 'failed', outcome.response, detail, job.id);
   }
-  return { kind: 'retry', runAt: deps.clock() + delay, error: outcome.response };
+  return { kind: 'retry', runAt: deps.clock() + delay, error: outcome.response, ...observed(deps, message, 'deferred') };
 }

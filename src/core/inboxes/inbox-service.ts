@@ -3,7 +3,10 @@ import type { CoreDeps } from '../context.ts';
 import { randomToken } from '../crypto.ts';
 import { BreakwaterError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
-import type { Inbox, Page } from '../model.ts';
+import type { Inbox, Page, Plan } from '../model.ts';
+
+/** Inboxes per org by plan (DESIGN §5: the free plan has 3); null is no cap. */
+export const PLAN_INBOXES: Record<Plan, number | null> = { free: 3, pro: 1000, unlimited: null };
 
 export interface CreateInboxInput {
   username?: string;
@@ -11,21 +14,42 @@ export interface CreateInboxInput {
   displayName?: string | null;
 }
 
-/** Hosted domains an inbox may live on. Custom verified domains join this list later. */
+/** The default domain, or a domain an org verified (an in-memory lookup: SMTP asks it per RCPT). */
 export function isHostedDomain(deps: CoreDeps, domain: string): boolean {
+  if (deps.deliverability) return deps.deliverability.domains.isHosted(domain);
   return domain.toLowerCase() === deps.settings.defaultDomain.toLowerCase();
+}
+
+/** Local parts the MX keeps for bounces and reports (RFC 5321 §4.5.1, RFC 2142, VERP): never inboxes. */
+export function isReservedUsername(username: string): boolean {
+  return username === 'postmaster' || username === 'abuse' || username.startsWith('bounces+');
 }
 
 export async function createInbox(deps: CoreDeps, p: KeyPrincipal, input: CreateInboxInput): Promise<Inbox> {
   assertOrgScope(p, 'create inboxes');
+  const cap = PLAN_INBOXES[p.plan];
+  if (cap !== null && (await deps.store.countInboxes(p.orgId)) >= cap) {
+    throw new BreakwaterError('quota_exceeded', `the ${p.plan} plan allows ${cap} inboxes`, {
+      rule: `plan-inboxes ${cap}`,
+      'violated-policies': ['plan-inboxes'],
+      fix: 'Delete an inbox you no longer use, or move the org to a larger plan.',
+    });
+  }
   const domain = (input.domain ?? deps.settings.defaultDomain).toLowerCase();
-  if (!isHostedDomain(deps, domain)) {
+  const usable = deps.deliverability ? deps.deliverability.domains.usableBy(domain, p.orgId) : isHostedDomain(deps, domain);
+  if (!usable) {
     throw new BreakwaterError('validation_failed', `domain ${domain} is not a domain of this org`, {
       errors: [{ path: 'domain', message: 'not a hosted domain' }],
       fix: 'Omit domain to use the default one, or add and verify the domain first.',
     });
   }
   const username = (input.username ?? `agent-${randomToken(6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`).toLowerCase();
+  if (isReservedUsername(username)) {
+    throw new BreakwaterError('validation_failed', `${username} is reserved for bounces and reports`, {
+      errors: [{ path: 'username', message: 'reserved: postmaster, abuse and bounces+… receive reports' }],
+      fix: 'Choose another username.',
+    });
+  }
   const now = deps.clock();
   const inbox: Inbox = {
     id: newId('inb', now), orgId: p.orgId, username, domain, address: `${username}@${domain}`,

@@ -1,18 +1,25 @@
 import { topics } from '../context.ts';
-import type { Job } from '../model.ts';
+import type { Job, Lane } from '../model.ts';
 import type { Clock, Logger, Notifier, Queue } from '../ports.ts';
 
 export type JobResult =
   | { kind: 'done' }
   | { kind: 'retry'; runAt: number; error: string }
-  | { kind: 'failed'; error: string };
+  | { kind: 'failed'; error: string }
+  /** Not now, and not a failure (pacing): run again at `runAt` without counting an attempt. */
+  | { kind: 'defer'; runAt: number; reason: string };
+
+/** Fields a handler adds to the attempt's log line: its ids and decision (DESIGN §6). */
+export type JobLog = { log?: Record<string, unknown> };
 
 export interface JobRunnerOptions {
   queue: Queue;
   queueName: string;
   /** Unique per process: leases are held in its name. */
   owner: string;
-  handler: (job: Job) => Promise<JobResult>;
+  handler: (job: Job) => Promise<JobResult & JobLog>;
+  /** The lane every line of this runner carries (`outbound` for mail delivery). */
+  lane?: Lane;
   notifier: Notifier;
   clock: Clock;
   logger: Logger;
@@ -32,6 +39,8 @@ export class JobRunner {
   private stopped = false;
   private loopDone: Promise<void> | null = null;
   private wake = new AbortController();
+  /** Run times deferrals asked for, ascending: the loop looks again then, not a poll later. */
+  private dueTimes: number[] = [];
 
   constructor(private readonly o: JobRunnerOptions) {}
 
@@ -53,6 +62,13 @@ export class JobRunner {
     const pollMs = this.o.pollMs ?? 1_000;
     while (!this.stopped) {
       const free = concurrency - this.running.size;
+      // Listen before claiming: a job committed (or a running one finishing) while the claim
+      // runs publishes before a wait started afterwards, and would sit until the next poll.
+      this.wake = new AbortController();
+      const now = this.o.clock();
+      while (this.dueTimes.length > 0 && this.dueTimes[0]! <= now) this.dueTimes.shift();
+      const untilDue = (this.dueTimes[0] ?? Infinity) - now;
+      const woken = free > 0 ? this.o.notifier.wait(topics.queue(this.o.queueName), Math.max(1, Math.min(pollMs, untilDue)), this.wake.signal) : null;
       let claimed: Job[] = [];
       if (free > 0) {
         try {
@@ -63,14 +79,24 @@ export class JobRunner {
       }
       for (const job of claimed) this.track(this.run(job));
       if (this.stopped) break;
-      if (claimed.length === free && free > 0) continue; // more may be waiting
       if (free <= 0) {
         await Promise.race(this.running);
         continue;
       }
-      this.wake = new AbortController();
-      await this.o.notifier.wait(topics.queue(this.o.queueName), pollMs, this.wake.signal);
+      if (claimed.length === free) {
+        this.wake.abort(); // more may be waiting: claim again at once
+        continue;
+      }
+      await woken;
     }
+    this.wake.abort();
+  }
+
+  private noteDue(at: number): void {
+    // Bounded: past 1,000 distinct times the poll interval is the fallback.
+    if (this.dueTimes.length >= 1000 || this.dueTimes.includes(at)) return;
+    const i = this.dueTimes.findIndex((t) => t > at);
+    this.dueTimes.splice(i < 0 ? this.dueTimes.length : i, 0, at);
   }
 
   private track(p: Promise<void>): void {
@@ -88,10 +114,16 @@ export class JobRunner {
       const result = await this.o.handler(job);
       if (result.kind === 'done') await this.o.queue.complete(job.id, this.o.owner);
       else if (result.kind === 'retry') await this.o.queue.retry(job.id, this.o.owner, result.runAt, result.error);
-      else await this.o.queue.fail(job.id, this.o.owner, result.error);
-      this.o.logger.info({ job: job.id, queue: job.queue, attempt: job.attempts + 1, result: result.kind, ms: Date.now() - started }, 'job');
+      else if (result.kind === 'defer') {
+        this.noteDue(result.runAt);
+        await (this.o.queue.defer ? this.o.queue.defer(job.id, this.o.owner, result.runAt) : this.o.queue.retry(job.id, this.o.owner, result.runAt, result.reason));
+        // Pacing defers often by design: not worth an info line each.
+        this.o.logger.debug({ lane: this.o.lane, job: job.id, queue: job.queue, result: 'defer', reason: result.reason, run_at: result.runAt }, 'job');
+        return;
+      } else await this.o.queue.fail(job.id, this.o.owner, result.error);
+      this.o.logger.info({ lane: this.o.lane, job: job.id, queue: job.queue, attempt: job.attempts + 1, result: result.kind, ms: Date.now() - started, ...result.log }, 'job');
     } catch (err) {
-      this.o.logger.error({ err, job: job.id, queue: job.queue }, 'job handler fault');
+      this.o.logger.error({ err, lane: this.o.lane, job: job.id, queue: job.queue }, 'job handler fault');
       await this.o.queue.retry(job.id, this.o.owner, this.o.clock() + 60_000, err instanceof Error ? err.message : String(err)).catch(() => {});
     }
   }

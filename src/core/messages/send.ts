@@ -1,9 +1,13 @@
 import { composeMessage, newMessageId } from '../../mail/compose.ts';
+import { isValidAddress } from '../../mail/address.ts';
 import { bareAddress } from '../../mail/parse.ts';
 import { assertInbox, type KeyPrincipal } from '../auth/principal.ts';
 import { DELIVERY_QUEUE, topics, type CoreDeps } from '../context.ts';
 import { BreakwaterError, notFound } from '../errors.ts';
 import { replayOrConflict, type InFlightKeys } from '../idempotency/idempotency.ts';
+import { guardSend } from '../limits/outbound-guard.ts';
+import { assertRecipientsAllowed } from '../inbound/list-service.ts';
+import { suppressedNote, withoutSuppressed } from '../suppressions/suppression-service.ts';
 import { newId } from '../ids.ts';
 import type { Attachment, Inbox, Message, MessageEvent } from '../model.ts';
 import type { ThreadWrite } from '../ports.ts';
@@ -34,12 +38,16 @@ export interface SendAccepted {
 
 interface ReplyContext {
   threadId: string;
-  inReplyTo: string;
+  inReplyTo: string | null;
   references: string[];
 }
 
 // A long References chain is trimmed to its first and last ids (RFC 5322 §3.6.4 allows it).
 const MAX_REFERENCES = 20;
+
+// What compose.ts writes as a msg-id (RFC 5322 §3.6.4): received mail may carry anything else.
+const MSG_ID = /^<[^<>\s@]+@[^<>\s@]+>$/;
+const isWritableMessageId = (id: string | null): id is string => !!id && id.length <= 900 && MSG_ID.test(id);
 
 function trimReferences(refs: string[]): string[] {
   if (refs.length <= MAX_REFERENCES) return refs;
@@ -49,6 +57,12 @@ function trimReferences(refs: string[]): string[] {
 async function accept(deps: CoreDeps, p: KeyPrincipal, inbox: Inbox, input: SendInput, idem: IdempotencyContext, reply: ReplyContext | null): Promise<SendAccepted> {
   const prior = await deps.store.getIdempotency(p.orgId, idem.key);
   if (prior && prior.expiresAt > deps.clock()) return replayOrConflict(prior, idem.requestHash) as SendAccepted;
+  // The inbox's outbound lists, from memory: a blocked recipient refuses the send before any bucket is spent.
+  await assertRecipientsAllowed(deps, inbox, [...input.to, ...input.cc, ...input.bcc]);
+  // A replay above is free; a new send spends the inbox's and the org's buckets first.
+  const { suppressed } = await guardSend(deps.edge, p, inbox, [...input.to, ...input.cc, ...input.bcc], deps.clock(), deps.deliverability);
+  // Suppressed recipients are dropped, and the message says so (status_reason, queued event).
+  input = withoutSuppressed(input, suppressed);
 
   return idem.inFlight.hold(p.orgId, idem.key, async () => {
     const now = deps.clock();
@@ -63,7 +77,7 @@ async function accept(deps: CoreDeps, p: KeyPrincipal, inbox: Inbox, input: Send
       attachments: input.attachments,
     });
     const message: Message = {
-      id, orgId: p.orgId, inboxId: inbox.id, threadId, direction: 'outbound', status: 'queued', statusReason: null,
+      id, orgId: p.orgId, inboxId: inbox.id, threadId, direction: 'outbound', status: 'queued', statusReason: suppressedNote(suppressed),
       from: inbox.displayName ? `${inbox.displayName} <${inbox.address}>` : inbox.address,
       to: input.to, cc: input.cc, bcc: input.bcc, replyTo: input.replyTo, subject: input.subject,
       text: input.text, html: input.html, headers: input.headers, messageId, inReplyTo: reply?.inReplyTo ?? null,
@@ -72,13 +86,13 @@ async function accept(deps: CoreDeps, p: KeyPrincipal, inbox: Inbox, input: Send
     const attachments: Attachment[] = input.attachments.map((a) => ({
       id: newId('att', now), messageId: id, filename: a.filename, contentType: a.contentType, size: a.content.byteLength, content: a.content,
     }));
-    const event: MessageEvent = { id: newId('evt', now), messageId: id, type: 'queued', detail: null, createdAt: now };
+    const event: MessageEvent = { id: newId('evt', now), messageId: id, type: 'queued', detail: suppressed.length ? { suppressed } : null, createdAt: now };
     const thread: ThreadWrite = reply
       ? { kind: 'existing', threadId, at: now }
       : { kind: 'new', thread: { id: threadId, orgId: p.orgId, inboxId: inbox.id, subject: input.subject, messageCount: 1, lastMessageAt: now, createdAt: now } };
     const body = { id, thread_id: threadId, status: 'queued' };
     const result = await deps.store.createOutbound({
-      message, attachments, raw, thread, events: [event],
+      message, attachments, raw, thread, events: [event], recipients: [...input.to, ...input.cc, ...input.bcc],
       job: { id: newId('job', now), queue: DELIVERY_QUEUE, payload: { messageId: id }, runAt: now },
       idempotency: {
         orgId: p.orgId, key: idem.key, requestHash: idem.requestHash, responseStatus: 202,
@@ -133,16 +147,25 @@ export async function replyToMessage(deps: CoreDeps, p: KeyPrincipal, messageId:
   let cc = input.cc;
   if (!to) {
     to = original.direction === 'inbound' ? [original.replyTo ?? bareAddress(original.from)] : original.to;
+    // Addresses of received mail were never validated: refuse (or drop, for reply-all) what cannot be written.
+    if (!to.every((a) => isValidAddress(a))) {
+      throw new BreakwaterError('validation_failed', 'the message has no valid address to reply to', {
+        errors: [{ path: 'to', message: 'the original sender address is missing or invalid' }],
+        fix: 'Pass `to` explicitly.',
+      });
+    }
     if (input.replyAll && original.direction === 'inbound') {
-      cc = [...new Set([...cc, ...original.to, ...original.cc])].filter((a) => a.toLowerCase() !== self);
+      cc = [...new Set([...cc, ...original.to, ...original.cc])].filter((a) => a.toLowerCase() !== self && isValidAddress(a));
     }
   }
-  const subject = input.subject ?? (/^re:/i.test(original.subject) ? original.subject : `Re: ${original.subject}`);
+  const base = input.subject ?? (/^re:/i.test(original.subject) ? original.subject : `Re: ${original.subject}`);
+  // A received subject may hold a decoded CR/LF (RFC 2047 words can encode anything).
+  const subject = base.replace(/[\r\n\0]+/g, ' ');
   const full: SendInput = { ...input, to, cc, subject };
   checkRecipients(deps, full);
   return accept(deps, p, inbox, full, idem, {
     threadId: original.threadId,
-    inReplyTo: original.messageId,
-    references: [...original.references, original.messageId],
+    inReplyTo: isWritableMessageId(original.messageId) ? original.messageId : null,
+    references: [...original.references, original.messageId].filter(isWritableMessageId),
   });
 }

@@ -1,4 +1,5 @@
 import { createInbox, deleteInbox, getInbox, listInboxes, updateInbox } from '../../core/inboxes/inbox-service.ts';
+import { reputationState } from '../../core/reputation/reputation-api.ts';
 import { defineRoute, keyOf } from '../policy.ts';
 import { CreateInboxBody, InboxJson, listOf, PageQuery, Problem, UpdateInboxBody } from '../schemas.ts';
 import { inboxJson } from '../serialize.ts';
@@ -10,23 +11,27 @@ export const inboxRoutes = [
     responses: { 200: { description: 'Inboxes, newest first', schema: listOf(InboxJson) } },
     handler: async (ctx) => {
       const page = await listInboxes(ctx.deps, keyOf(ctx), ctx.query.cursor ?? null, ctx.query.limit);
-      return { status: 200, body: { data: page.data.map(inboxJson), next_cursor: page.nextCursor } };
+      return { status: 200, body: { data: page.data.map((i) => inboxJson(i, reputationState(ctx.deps, i.id))), next_cursor: page.nextCursor } };
     },
   }),
   defineRoute({
     method: 'POST', path: '/v1/inboxes', operationId: 'createInbox', summary: 'Create an inbox (an email identity)', tag: 'Inboxes',
-    auth: 'key', lane: 'control', body: CreateInboxBody,
+    // Each call makes a new identity, so identical bodies are not a loop; the plan caps inboxes.
+    auth: 'key', lane: 'control', body: CreateInboxBody, loopCheck: false,
     responses: { 201: { description: 'Created', schema: InboxJson }, 409: { description: 'Address taken', schema: Problem } },
     handler: async (ctx) => {
       const inbox = await createInbox(ctx.deps, keyOf(ctx), { username: ctx.body.username, domain: ctx.body.domain, displayName: ctx.body.display_name });
-      return { status: 201, body: inboxJson(inbox) };
+      return { status: 201, body: inboxJson(inbox, reputationState(ctx.deps, inbox.id)) };
     },
   }),
   defineRoute({
     method: 'GET', path: '/v1/inboxes/:id', operationId: 'getInbox', summary: 'Get an inbox', tag: 'Inboxes',
     auth: 'key', lane: 'control',
     responses: { 200: { description: 'The inbox', schema: InboxJson }, 404: { description: 'Unknown inbox', schema: Problem } },
-    handler: async (ctx) => ({ status: 200, body: inboxJson(await getInbox(ctx.deps, keyOf(ctx), ctx.params.id!)) }),
+    handler: async (ctx) => {
+      const inbox = await getInbox(ctx.deps, keyOf(ctx), ctx.params.id!);
+      return { status: 200, body: inboxJson(inbox, reputationState(ctx.deps, inbox.id)) };
+    },
   }),
   defineRoute({
     method: 'PATCH', path: '/v1/inboxes/:id', operationId: 'updateInbox', summary: 'Update an inbox', tag: 'Inboxes',
@@ -34,7 +39,7 @@ export const inboxRoutes = [
     responses: { 200: { description: 'Updated', schema: InboxJson }, 404: { description: 'Unknown inbox', schema: Problem } },
     handler: async (ctx) => ({
       status: 200,
-      body: inboxJson(await updateInbox(ctx.deps, keyOf(ctx), ctx.params.id!, { displayName: ctx.body.display_name })),
+      body: inboxJson(await updateInbox(ctx.deps, keyOf(ctx), ctx.params.id!, { displayName: ctx.body.display_name }), reputationState(ctx.deps, ctx.params.id!)),
     }),
   }),
   defineRoute({

@@ -42,6 +42,7 @@ export const messageRoutes = [
   defineRoute({
     method: 'POST', path: '/v1/inboxes/:id/messages', operationId: 'sendMessage', summary: 'Send a message from an inbox', tag: 'Messages',
     auth: 'key', lane: 'outbound', idempotent: true, body: SendBody, bodyLimit: SEND_LIMIT,
+    keyCost: (b) => b.to.length + b.cc.length + b.bcc.length, spends: ['inbox-send', 'plan-daily', 'plan-monthly'],
     responses: {
       202: { description: 'Accepted: stored with its delivery job', schema: SendAcceptedJson },
       409: { description: 'The same Idempotency-Key is still running', schema: Problem },
@@ -58,6 +59,7 @@ export const messageRoutes = [
   defineRoute({
     method: 'POST', path: '/v1/messages/:id/reply', operationId: 'replyToMessage', summary: 'Reply in the thread of a message', tag: 'Messages',
     auth: 'key', lane: 'outbound', idempotent: true, body: ReplyBody, bodyLimit: SEND_LIMIT,
+    keyCost: (b) => Math.max(1, (b.to?.length ?? 1) + b.cc.length + b.bcc.length), spends: ['inbox-send', 'plan-daily', 'plan-monthly'],
     responses: {
       202: { description: 'Accepted', schema: SendAcceptedJson },
       404: { description: 'Unknown message', schema: Problem },
@@ -73,18 +75,20 @@ export const messageRoutes = [
   defineRoute({
     method: 'GET', path: '/v1/inboxes/:id/messages', operationId: 'listMessages',
     summary: 'List messages, newest first; with `after`, those newer than it, oldest first; `wait` long-polls up to 30 s', tag: 'Messages',
-    auth: 'key', lane: 'inbound', query: MessageListQuery,
+    // Not gated as a whole: a long-poll waits without store work, so only its queries take a slot.
+    auth: 'key', lane: 'inbound', query: MessageListQuery, store: false,
     responses: { 200: { description: 'A page of messages', schema: listOf(MessageJson) }, 404: { description: 'Unknown inbox', schema: Problem } },
     handler: async (ctx) => {
       const p = keyOf(ctx);
       const inboxId = ctx.params.id!;
       assertInbox(p, inboxId);
-      if (!(await ctx.deps.store.getInbox(p.orgId, inboxId))) throw notFound('inbox');
+      const gate = ctx.deps.edge.gate;
+      if (!(await gate.run(() => ctx.deps.store.getInbox(p.orgId, inboxId)))) throw notFound('inbox');
       const q = ctx.query;
       if (q.cursor && q.after) {
         throw new BreakwaterError('validation_failed', 'cursor and after cannot be combined', { errors: [{ path: 'after', message: 'use either cursor or after' }] });
       }
-      const list = () => ctx.deps.store.listMessages(inboxId, { cursor: q.cursor ?? null, after: q.after ?? null, limit: q.limit, direction: q.direction, status: q.status });
+      const list = () => gate.run(() => ctx.deps.store.listMessages(inboxId, { cursor: q.cursor ?? null, after: q.after ?? null, limit: q.limit, direction: q.direction, status: q.status }));
       let page = await list();
       const deadline = Date.now() + q.wait * 1000;
       // Long-poll: sleep until this inbox gets mail (or the client leaves), then look again.

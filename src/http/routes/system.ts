@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { notFound } from '../../core/errors.ts';
 import { openApiDocument } from '../openapi.ts';
 import { defineRoute, type RoutePolicy } from '../policy.ts';
 
@@ -13,7 +14,7 @@ const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '
 export function systemRoutes(table: () => RoutePolicy[], version: string): RoutePolicy[] {
   return [
     defineRoute({
-      method: 'GET', path: '/healthz', operationId: 'health', summary: 'The process is alive', tag: 'System',
+      method: 'GET', path: '/healthz', operationId: 'health', store: false, summary: 'The process is alive', tag: 'System',
       auth: 'none', lane: 'control', responses: { 200: { description: 'OK', schema: z.object({ status: z.literal('ok') }) } },
       handler: async () => ({ status: 200, body: { status: 'ok' } }),
     }),
@@ -31,22 +32,23 @@ export function systemRoutes(table: () => RoutePolicy[], version: string): Route
       },
     }),
     defineRoute({
-      method: 'GET', path: '/openapi.json', operationId: 'openapi', summary: 'The OpenAPI 3.1 document', tag: 'System',
+      method: 'GET', path: '/openapi.json', operationId: 'openapi', store: false, summary: 'The OpenAPI 3.1 document', tag: 'System',
       auth: 'none', lane: 'control', responses: { 200: { description: 'OpenAPI 3.1' } },
       handler: async ({ deps }) => ({ status: 200, body: openApiDocument(table(), { version, serverUrl: deps.settings.publicUrl }) }),
     }),
     defineRoute({
-      method: 'GET', path: '/docs', operationId: 'docs', summary: 'The rendered API reference', tag: 'System',
+      method: 'GET', path: '/docs', operationId: 'docs', store: false, summary: 'The rendered API reference', tag: 'System',
       auth: 'none', lane: 'control', responses: { 200: { description: 'HTML', contentType: 'text/html' } },
       handler: async ({ requestId }) => new Response(DOCS_HTML, { headers: { 'content-type': 'text/html; charset=utf-8', 'x-request-id': requestId } }),
     }),
     defineRoute({
-      method: 'GET', path: '/docs/assets/:name', operationId: 'docsAsset', summary: 'Static assets of the API reference (served locally)', tag: 'System',
+      method: 'GET', path: '/docs/assets/:name', operationId: 'docsAsset', store: false, summary: 'Static assets of the API reference (served locally)', tag: 'System',
       auth: 'none', lane: 'control', responses: { 200: { description: 'Asset' }, 404: { description: 'Unknown asset' } },
       handler: async ({ deps, params, requestId }) => {
         if (params.name === 'init.js') return new Response(DOCS_INIT, { headers: { 'content-type': 'text/javascript', 'x-request-id': requestId } });
         const res = deps.docsAsset?.(params.name!);
-        if (!res) return { status: 404, body: { status: 404, code: 'not_found' } };
+        if (!res) throw notFound('asset');
+        res.headers.set('x-request-id', requestId);
         return res;
       },
     }),

@@ -12,7 +12,11 @@ export const threadRoutes = [
     responses: { 200: { description: 'Threads', schema: listOf(ThreadJson) } },
     handler: async (ctx) => {
       const p = keyOf(ctx);
-      if (ctx.query.inbox_id) assertInbox(p, ctx.query.inbox_id);
+      if (ctx.query.inbox_id) {
+        assertInbox(p, ctx.query.inbox_id);
+        // Another org's inbox is absent here as everywhere: 404, not an empty list.
+        if (!(await ctx.deps.store.getInbox(p.orgId, ctx.query.inbox_id))) throw notFound('inbox');
+      }
       const page = await ctx.deps.store.listThreads(p.orgId, {
         cursor: ctx.query.cursor ?? null, limit: ctx.query.limit, inboxId: ctx.query.inbox_id, inboxIds: visibleInboxIds(p),
       });

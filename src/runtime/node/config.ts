@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { EDGE_DEFAULTS, type EdgeLimits } from '../../core/limits/defaults.ts';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(0, 'must be 0–65535').max(65535, 'must be 0–65535');
+const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000');
 const domain = z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i, 'must be a domain name such as agents.example.com');
 
 /** Every environment variable Breakwater reads (DESIGN §7); nothing else reads the environment. */
@@ -21,9 +23,34 @@ const EnvSchema = z.object({
   BREAKWATER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BREAKWATER_PUBLIC_URL: z.string().url('must be a URL').optional(),
   BREAKWATER_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  // Deliverability: may an org key resume its own paused inbox (default: the operator only)?
+  BREAKWATER_REPUTATION_SELF_RESUME: bool.default(false),
+  BREAKWATER_KEY_RATE: positiveInt.default(20),
+  BREAKWATER_KEY_BURST: positiveInt.default(40),
+  BREAKWATER_INBOX_SEND_RATE: positiveInt.default(5),
+  BREAKWATER_INBOX_SEND_BURST: positiveInt.default(10),
+  BREAKWATER_MAX_IN_FLIGHT: positiveInt.default(64),
+  // Scale-out (docs/deployment.md): the least node count (the nodes also count themselves in Redis),
+  // for the share of each limit a node grants alone while Redis is down; how long a job stays
+  // leased to a node before another may take it back.
+  BREAKWATER_NODE_COUNT: positiveInt.default(1),
+  BREAKWATER_JOB_LEASE_MS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1000, 'must be at least 1000').max(3_600_000, 'must be at most 3600000').default(60_000),
+  BREAKWATER_DATABASE_POOL_SIZE: positiveInt.max(1000, 'must be at most 1000').default(10),
+  // Keys and pub/sub channels (channels ignore Redis's database number): deployments sharing a Redis need their own.
+  BREAKWATER_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1–64 letters, digits or : _ . -').default('bw:'),
 });
 
 export type Config = z.output<typeof EnvSchema>;
+
+/** The edge limits of DESIGN §5 with the configured rates applied. */
+export function edgeLimits(c: Config): EdgeLimits {
+  return {
+    ...EDGE_DEFAULTS,
+    key: { name: 'key', limit: c.BREAKWATER_KEY_RATE, windowMs: 1000, burst: c.BREAKWATER_KEY_BURST },
+    inboxSend: { name: 'inbox-send', limit: c.BREAKWATER_INBOX_SEND_RATE, windowMs: 1000, burst: c.BREAKWATER_INBOX_SEND_BURST },
+    maxInFlight: c.BREAKWATER_MAX_IN_FLIGHT,
+  };
+}
 
 export class ConfigError extends Error {}
 

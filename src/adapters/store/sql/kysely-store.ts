@@ -5,7 +5,15 @@ import type {
 import type {
   ListOptions, MessageListOptions, OutboundWrite, OutboundWriteResult, Queue, StatusChange, Store, StoredMessage,
 } from '../../../core/ports.ts';
+import { messageEvent, statusEventType } from '../../../core/events/message-events.ts';
+import type { NewOrgEvent, OrgEvent, WebhookDeliveryStatus, WebhookEndpoint } from '../../../core/model.ts';
+import type {
+  EventListOptions, WebhookAttemptWrite, WebhookDeliveryContext, WebhookDeliveryLog,
+} from '../../../core/ports.ts';
+import { SqlEventLog, type EventIdOrder } from './event-log.ts';
 import { GroupCommit } from './group-commit.ts';
+import { SqlWebhooks } from './webhook-store.ts';
+import { SqlDeliverability } from './deliverability-store.ts';
 import { migrations, type DialectTypes } from './migrations.ts';
 import type { Database } from './schema.ts';
 import {
@@ -22,6 +30,8 @@ export interface KyselyStoreOptions {
   skipLocked: boolean;
   /** Serialize migrations across processes (PostgreSQL advisory lock); SQLite is single-writer anyway. */
   migrationLock?: (run: () => Promise<void>) => Promise<void>;
+  /** Event ids in commit order across processes (PostgreSQL); one SQLite writer needs none. */
+  eventIdOrder?: EventIdOrder;
 }
 
 type Tx = Transaction<Database> | Kysely<Database>;
@@ -36,10 +46,18 @@ function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
 export class KyselyStore implements Store, Queue {
   readonly db: Kysely<Database>;
   private readonly batcher: GroupCommit<Database> | null;
+  /** The event log and webhook outbox (event-log.ts, webhook-store.ts), sharing this store's writes. */
+  private readonly eventLog: SqlEventLog;
+  private readonly webhooks: SqlWebhooks;
+  /** Domains, suppressions, reputation, recipient history (deliverability-store.ts), sharing these writes and the event log. */
+  readonly deliverability: SqlDeliverability;
 
   constructor(private readonly options: KyselyStoreOptions) {
     this.db = options.db;
     this.batcher = options.groupCommit ? new GroupCommit(options.db) : null;
+    this.eventLog = new SqlEventLog(this.db, (fn) => this.write(fn), options.eventIdOrder);
+    this.webhooks = new SqlWebhooks(this.db, (fn) => this.write(fn), this.eventLog);
+    this.deliverability = new SqlDeliverability(this.db, (fn) => this.write(fn), this.eventLog);
   }
 
   /** Runs `fn` in a transaction; with group commit, in a shared one under its own savepoint. */
@@ -52,6 +70,9 @@ export class KyselyStore implements Store, Queue {
     const migrator = new Migrator({
       db: this.db,
       provider: { getMigrations: async () => migrations(this.options.types) },
+      // Migrations are independent tables added by separate features; a data dir that ran a
+      // later one first (a development branch) must still accept an earlier one.
+      allowUnorderedMigrations: true,
     });
     const run = async () => {
       const { error } = await migrator.migrateToLatest();
@@ -117,16 +138,22 @@ export class KyselyStore implements Store, Queue {
 
   async insertInbox(inbox: Inbox): Promise<boolean> {
     return this.write(async (trx) => {
-      const taken = await trx.selectFrom('inboxes').select('id').where('address', '=', inbox.address).executeTakeFirst();
-      if (taken) return false;
-      await trx.insertInto('inboxes').values(fromInbox(inbox)).execute();
-      return true;
+      // ON CONFLICT, not a read first: two nodes creating one address at once must not fault.
+      const res = await trx.insertInto('inboxes').values(fromInbox(inbox)).onConflict((oc) => oc.column('address').doNothing()).executeTakeFirst();
+      return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
     });
   }
 
   async getInbox(orgId: string, id: string): Promise<Inbox | null> {
     const row = await this.db.selectFrom('inboxes').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
     return row ? toInbox(row) : null;
+  }
+
+  async ownerOrgOf(kind: 'key' | 'inbox', id: string): Promise<string | null> {
+    const row = kind === 'key'
+      ? await this.db.selectFrom('api_keys').select('org_id').where('id', '=', id).executeTakeFirst()
+      : await this.db.selectFrom('inboxes').select('org_id').where('id', '=', id).executeTakeFirst();
+    return row?.org_id ?? null;
   }
 
   async getInboxByAddress(address: string): Promise<Inbox | null> {
@@ -169,14 +196,23 @@ export class KyselyStore implements Store, Queue {
       await trx.deleteFrom('messages').where('inbox_id', '=', id).execute();
       await trx.deleteFrom('message_ids').where('inbox_id', '=', id).execute();
       await trx.deleteFrom('threads').where('inbox_id', '=', id).execute();
+      // Events carry copies of the messages: they go with them. Pending webhooks find no event and end.
+      await trx.deleteFrom('events').where('inbox_id', '=', id).execute();
       return true;
     });
   }
 
   // Messages
 
-  private async insertStored(trx: Tx, item: StoredMessage): Promise<void> {
+  /** False, having written nothing, when this inbox already holds the Message-ID in this direction. */
+  private async insertStored(trx: Tx, item: StoredMessage): Promise<boolean> {
     const { message, thread } = item;
+    // First, and ON CONFLICT: two nodes storing one redelivered message at once must not fault
+    // (PostgreSQL makes the second wait for the first, then skip).
+    const claimed = await trx.insertInto('message_ids').values({
+      inbox_id: message.inboxId, message_id: message.messageId, direction: message.direction, thread_id: message.threadId, created_at: message.createdAt,
+    }).onConflict((oc) => oc.columns(['inbox_id', 'message_id', 'direction']).doNothing()).executeTakeFirst();
+    if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) return false;
     if (thread.kind === 'new') {
       await trx.insertInto('threads').values(fromThread(thread.thread)).execute();
     } else {
@@ -185,9 +221,6 @@ export class KyselyStore implements Store, Queue {
         .where('id', '=', thread.threadId).execute();
     }
     await trx.insertInto('messages').values(fromMessage(message)).execute();
-    await trx.insertInto('message_ids').values({
-      inbox_id: message.inboxId, message_id: message.messageId, direction: message.direction, thread_id: message.threadId, created_at: message.createdAt,
-    }).execute();
     await trx.insertInto('message_raw').values({ message_id: message.id, raw: item.raw }).execute();
     for (const a of item.attachments) {
       await trx.insertInto('attachments').values({
@@ -195,6 +228,7 @@ export class KyselyStore implements Store, Queue {
       }).execute();
     }
     for (const e of item.events) await trx.insertInto('message_events').values(fromEvent(e)).execute();
+    return true;
   }
 
   async createOutbound(write: OutboundWrite): Promise<OutboundWriteResult> {
@@ -204,14 +238,22 @@ export class KyselyStore implements Store, Queue {
         if (existing && existing.expiresAt > write.idempotency.createdAt) return { ok: false as const, existing };
         // An expired key is free again (kept 24 h, DESIGN §5).
         if (existing) await trx.deleteFrom('idempotency_keys').where('org_id', '=', existing.orgId).where('key', '=', existing.key).execute();
-        await trx.insertInto('idempotency_keys').values({
+        const res = await trx.insertInto('idempotency_keys').values({
           org_id: write.idempotency.orgId, key: write.idempotency.key, request_hash: write.idempotency.requestHash,
           response_status: write.idempotency.responseStatus, response_body: write.idempotency.responseBody,
           created_at: write.idempotency.createdAt, expires_at: write.idempotency.expiresAt,
-        }).execute();
+        }).onConflict((oc) => oc.columns(['org_id', 'key']).doNothing()).executeTakeFirst();
+        if (Number(res.numInsertedOrUpdatedRows ?? 0) === 0) {
+          // Another node's send with this key committed while this one ran (PostgreSQL waits for it,
+          // then skips the row): its record is visible now, and is the answer.
+          const winner = await this.readIdempotency(trx, write.idempotency.orgId, write.idempotency.key);
+          if (!winner) throw new Error('idempotency key conflicted, but no record was found');
+          return { ok: false as const, existing: winner };
+        }
       }
-      await this.insertStored(trx, write);
+      if (!(await this.insertStored(trx, write))) throw new Error(`Message-ID ${write.message.messageId} is already stored for this inbox`);
       await this.insertJob(trx, write.job);
+      if (write.recipients?.length) await this.deliverability.rememberRecipients(trx, write.message.inboxId, write.recipients, write.message.createdAt);
       return { ok: true as const };
     });
   }
@@ -223,10 +265,13 @@ export class KyselyStore implements Store, Queue {
         const dup = await trx.selectFrom('message_ids').select('thread_id')
           .where('inbox_id', '=', item.message.inboxId).where('message_id', '=', item.message.messageId)
           .where('direction', '=', 'inbound').executeTakeFirst();
-        if (dup) continue;
-        await this.insertStored(trx, item);
+        if (dup || !(await this.insertStored(trx, item))) continue;
         stored.push(item.message);
       }
+      // message.received, one per stored copy, committed with it (a duplicate emits nothing).
+      const events = items.filter((i) => stored.includes(i.message))
+        .map((i) => messageEvent(i.message, i.attachments, i.message.createdAt)).filter((e): e is NewOrgEvent => e !== null);
+      await this.eventLog.insert(trx, events);
       if (completeJobId) await trx.updateTable('jobs').set({ status: 'done', lease_owner: null, lease_until: null }).where('id', '=', completeJobId).execute();
       return stored;
     });
@@ -308,6 +353,13 @@ export class KyselyStore implements Store, Queue {
       await trx.updateTable('messages').set({ status: change.status, status_reason: change.reason, updated_at: change.event.createdAt })
         .where('id', '=', change.messageId).execute();
       await trx.insertInto('message_events').values(fromEvent(change.event)).execute();
+      if (statusEventType(change.status)) {
+        const row = await trx.selectFrom('messages').selectAll().where('id', '=', change.messageId).executeTakeFirst();
+        const attachments = await trx.selectFrom('attachments').select(['id', 'message_id', 'filename', 'content_type', 'size'])
+          .where('message_id', '=', change.messageId).orderBy('id').execute();
+        const event = row ? messageEvent(toMessage(row), attachments.map(toAttachmentMeta), change.event.createdAt) : null;
+        if (event) await this.eventLog.insert(trx, [event]);
+      }
       if (completeJobId) await trx.updateTable('jobs').set({ status: 'done', lease_owner: null, lease_until: null }).where('id', '=', completeJobId).execute();
     });
   }
@@ -330,6 +382,29 @@ export class KyselyStore implements Store, Queue {
     if (cursor) q = q.where('id', '<', cursor);
     const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
     return page(rows.map(toThread), limit);
+  }
+
+  // The event log and webhooks: see event-log.ts and webhook-store.ts.
+
+  appendEvents(events: NewOrgEvent[], options?: { endpointId?: string }): Promise<OrgEvent[]> { return this.eventLog.appendEvents(events, options); }
+  listEvents(orgId: string, options: EventListOptions): Promise<Page<OrgEvent>> { return this.eventLog.listEvents(orgId, options); }
+  latestEventId(orgId: string): Promise<string | null> { return this.eventLog.latestEventId(orgId); }
+  insertWebhookEndpoint(endpoint: WebhookEndpoint): Promise<void> { return this.webhooks.insertEndpoint(endpoint); }
+  getWebhookEndpoint(orgId: string, id: string): Promise<WebhookEndpoint | null> { return this.webhooks.getEndpoint(orgId, id); }
+  listWebhookEndpoints(orgId: string, options: ListOptions): Promise<Page<WebhookEndpoint>> { return this.webhooks.listEndpoints(orgId, options); }
+  countWebhookEndpoints(orgId: string): Promise<number> { return this.webhooks.countEndpoints(orgId); }
+  deleteWebhookEndpoint(orgId: string, id: string): Promise<boolean> { return this.webhooks.deleteEndpoint(orgId, id); }
+  setWebhookEndpointEnabled(orgId: string, id: string, enabled: boolean, reason: string | null, at: number): Promise<WebhookEndpoint | null> {
+    return this.webhooks.setEndpointEnabled(orgId, id, enabled, reason, at);
+  }
+  listWebhookDeliveries(endpointId: string, options: ListOptions & { status?: WebhookDeliveryStatus }): Promise<Page<WebhookDeliveryLog>> {
+    return this.webhooks.listDeliveries(endpointId, options);
+  }
+  getWebhookDelivery(endpointId: string, id: string): Promise<WebhookDeliveryLog | null> { return this.webhooks.getDelivery(endpointId, id); }
+  loadWebhookDelivery(id: string): Promise<WebhookDeliveryContext | null> { return this.webhooks.loadDelivery(id); }
+  recordWebhookAttempt(write: WebhookAttemptWrite): Promise<void> { return this.webhooks.recordAttempt(write); }
+  replayWebhookDelivery(endpointId: string, id: string, job: NewJob): Promise<WebhookDeliveryLog | 'in_flight' | null> {
+    return this.webhooks.replayDelivery(endpointId, id, job);
   }
 
   // Queue (the jobs table)
@@ -373,6 +448,11 @@ export class KyselyStore implements Store, Queue {
   async retry(jobId: string, owner: string, runAt: number, error: string): Promise<void> {
     await this.write((trx) => trx.updateTable('jobs')
       .set((eb) => ({ status: 'pending', attempts: eb('attempts', '+', 1), run_at: runAt, lease_owner: null, lease_until: null, last_error: error.slice(0, 1000) }))
+      .where('id', '=', jobId).where('lease_owner', '=', owner).execute());
+  }
+
+  async defer(jobId: string, owner: string, runAt: number): Promise<void> {
+    await this.write((trx) => trx.updateTable('jobs').set({ status: 'pending', run_at: runAt, lease_owner: null, lease_until: null })
       .where('id', '=', jobId).where('lease_owner', '=', owner).execute());
   }
 

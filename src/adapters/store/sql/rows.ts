@@ -42,6 +42,9 @@ export const toMessage = (r: MessagesTable): Message => ({
   headers: JSON.parse(r.headers_json) as Record<string, string>, messageId: r.message_id, inReplyTo: r.in_reply_to,
   references: JSON.parse(r.references_json) as string[],
   auth: r.auth_json ? (JSON.parse(r.auth_json) as Message['auth']) : null,
+  // Absent rather than null when unset, so a Message read back equals the one written.
+  ...(r.extracted_text != null ? { extractedText: r.extracted_text } : {}),
+  ...(r.trusted != null ? { trusted: Number(r.trusted) === 1 } : {}),
   createdAt: num(r.created_at), updatedAt: num(r.updated_at),
 });
 export const fromMessage = (m: Message): MessagesTable => ({
@@ -50,6 +53,7 @@ export const fromMessage = (m: Message): MessagesTable => ({
   bcc_json: JSON.stringify(m.bcc), reply_to: m.replyTo, subject: m.subject, text_body: m.text, html_body: m.html,
   headers_json: JSON.stringify(m.headers), message_id: m.messageId, in_reply_to: m.inReplyTo,
   references_json: JSON.stringify(m.references), auth_json: m.auth ? JSON.stringify(m.auth) : null,
+  extracted_text: m.extractedText ?? null, trusted: m.trusted == null ? null : m.trusted ? 1 : 0,
   created_at: m.createdAt, updated_at: m.updatedAt,
 });
 

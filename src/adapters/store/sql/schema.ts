@@ -1,4 +1,6 @@
 /** Table shapes as Kysely sees them; shared by the SQLite, PostgreSQL and D1 dialects. */
+import type { DeliverabilityTables } from './deliverability-schema.ts';
+
 export interface OrgsTable { id: string; name: string; plan: string; created_at: number }
 export interface ApiKeysTable {
   id: string; org_id: string; name: string; hash: string; prefix: string; scope: string;
@@ -18,6 +20,8 @@ export interface MessagesTable {
   reply_to: string | null; subject: string; text_body: string | null; html_body: string | null;
   headers_json: string; message_id: string; in_reply_to: string | null; references_json: string;
   auth_json: string | null; created_at: number; updated_at: number;
+  /** Added by 0005_inbound_lists: null on older rows and on outbound mail. */
+  extracted_text: string | null; trusted: number | null;
 }
 export interface MessageIdsTable { inbox_id: string; message_id: string; direction: string; thread_id: string; created_at: number }
 export interface AttachmentsTable {
@@ -34,7 +38,34 @@ export interface IdempotencyTable {
   created_at: number; expires_at: number;
 }
 
-export interface Database {
+export interface QuarantineTable {
+  id: string; kind: string; target: string; lane: string; reason: string; source: string; org_id: string | null;
+  created_at: number; expires_at: number | null;
+}
+
+export interface EventsTable {
+  id: string; org_id: string; inbox_id: string | null; type: string; lane: string; data_json: string; created_at: number;
+}
+export interface WebhookEndpointsTable {
+  id: string; org_id: string; url: string; events_json: string; inbox_ids_json: string; secret: string; enabled: number;
+  disabled_reason: string | null; first_failure_at: number | null; created_at: number; updated_at: number;
+}
+export interface WebhookDeliveriesTable {
+  id: string; org_id: string; endpoint_id: string; event_id: string; event_type: string; job_id: string; status: string;
+  attempts: number; next_attempt_at: number | null; last_status: number | null; last_error: string | null;
+  created_at: number; updated_at: number;
+}
+export interface WebhookAttemptsTable {
+  delivery_id: string; attempt: number; status_code: number | null; duration_ms: number; error: string | null;
+  at: number; next_attempt_at: number | null;
+}
+
+export interface ListEntriesTable {
+  id: string; org_id: string; inbox_id: string | null; direction: string; action: string; pattern: string;
+  note: string | null; created_at: number;
+}
+
+export interface Database extends DeliverabilityTables {
   orgs: OrgsTable;
   api_keys: ApiKeysTable;
   inboxes: InboxesTable;
@@ -46,4 +77,10 @@ export interface Database {
   message_events: MessageEventsTable;
   jobs: JobsTable;
   idempotency_keys: IdempotencyTable;
+  events: EventsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  quarantine: QuarantineTable;
+  list_entries: ListEntriesTable;
 }

@@ -11,6 +11,31 @@ export interface SqliteStoreOptions {
   groupCommit?: boolean;
 }
 
+/**
+ * Kysely's SQLite driver prepares every query anew; the store runs the same few dozen shapes
+ * millions of times, so prepared statements are kept by SQL text (bounded: shapes, not values).
+ */
+function withStatementCache(sqlite: Database.Database): Database.Database {
+  const cache = new Map<string, Database.Statement>();
+  const prepare = sqlite.prepare.bind(sqlite);
+  return new Proxy(sqlite, {
+    get(target, prop, receiver) {
+      if (prop !== 'prepare') {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      }
+      return (source: string) => {
+        let stmt = cache.get(source);
+        if (!stmt) {
+          stmt = prepare(source);
+          if (cache.size < 1000) cache.set(source, stmt);
+        }
+        return stmt;
+      };
+    },
+  });
+}
+
 /** The single-node store: one SQLite file in WAL mode. */
 export class SqliteStore extends KyselyStore {
   constructor(options: SqliteStoreOptions) {
@@ -19,7 +44,7 @@ export class SqliteStore extends KyselyStore {
     sqlite.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
-    const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     super({ db, types: { ms: 'integer', bytes: 'blob' }, groupCommit: options.groupCommit ?? true, skipLocked: false });
   }
 }

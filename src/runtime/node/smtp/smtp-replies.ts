@@ -10,15 +10,19 @@ export const SMTP_REPLIES = {
   too_large: { code: 552, status: '5.3.4', text: 'message exceeds the size limit' },
   store_unavailable: { code: 451, status: '4.3.0', text: 'temporary failure storing the message; try again later' },
   shutting_down: { code: 421, status: '4.3.2', text: 'service shutting down; try again later' },
-  quarantined: { code: 550, status: '5.7.1', text: 'the sender is quarantined by policy' },
+  sender_quarantined: { code: 550, status: '5.7.1', text: 'mail from this domain is refused by policy (quarantined)' },
+  mailbox_quarantined: { code: 450, status: '4.2.1', text: 'this mailbox is not accepting mail right now (quarantined); try again later' },
+  sender_blocked: { code: 550, status: '5.7.1', text: "refused by the recipient's allow or block list" },
 } as const;
 
 export type SmtpRefusal = keyof typeof SMTP_REPLIES;
 
 /** An Error smtp-server turns into the reply, e.g. `550 5.1.1 <a@b>: no such mailbox here`. */
-export function smtpError(kind: SmtpRefusal, subject?: string): Error & { responseCode: number } {
+export function smtpError(kind: SmtpRefusal, subject?: string): Error & { responseCode: number; refusal: SmtpRefusal } {
   const r = SMTP_REPLIES[kind];
-  const err = new Error(`${r.status} ${subject ? `${subject}: ` : ''}${r.text}`) as Error & { responseCode: number };
+  const err = new Error(`${r.status} ${subject ? `${subject}: ` : ''}${r.text}`) as Error & { responseCode: number; refusal: SmtpRefusal };
   err.responseCode = r.code;
+  // Telemetry counts refusals by kind (smtp-telemetry.ts); the reply text never carries it.
+  err.refusal = kind;
   return err;
 }
