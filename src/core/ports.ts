@@ -111,6 +111,8 @@ export interface Store {
   getAttachment(messageId: string, attachmentId: string): Promise<Attachment | null>;
   getRaw(messageId: string): Promise<Uint8Array | null>;
   listMessageEvents(messageId: string): Promise<MessageEvent[]>;
+  /** Records an event on a message without changing its status (per-recipient outcomes). */
+  appendMessageEvent(event: MessageEvent): Promise<void>;
   /** Also appends the status's event (`message.sent`, …; see core/events/message-events.ts) with the message as it now is. */
   setMessageStatus(change: StatusChange, completeJobId?: string): Promise<void>;
 
@@ -242,8 +244,17 @@ export interface OutgoingMail {
   raw: Uint8Array;
 }
 
+/** A recipient the next hop refused while it accepted others (RCPT-level reply). */
+export interface RefusedRecipient {
+  recipient: string;
+  /** 5xx: never deliverable this way; 4xx: try this recipient again later. */
+  permanent: boolean;
+  response: string;
+}
+
 export type SendOutcome =
-  | { ok: true; response: string }
+  /** Accepted for at least one recipient; `refused` lists those it turned away. */
+  | { ok: true; response: string; refused?: RefusedRecipient[] }
   /** permanent: a 5xx the relay will never accept; otherwise retry later. */
   | { ok: false; permanent: boolean; response: string };
 

@@ -123,10 +123,9 @@ describe('outbound through the relay', () => {
     expect(last.detail.response).toContain('<deferred@example.org> 451 4.3.0 try later');
   });
 
-  // PRODUCT GAP (reported to the lead): a partial RCPT refusal marks the whole message `sent`;
-  // the 5xx recipient is neither failed nor suppressed, and the 4xx one is never retried (lost).
-  // Needs per-recipient delivery state; enable this when it lands.
-  it.skip('a 4xx recipient of a partially accepted message is retried; a 5xx one is failed', async () => {
+  // A partial RCPT refusal: the 5xx recipient is recorded as failed on the message, the 4xx one
+  // gets a job of its own and is retried (the first retry is 30 s later).
+  it('a 4xx recipient of a partially accepted message is retried; a 5xx one is failed', async () => {
     sink.refuse('deferred2@example.org', 451, '4.3.0 try later');
     sink.refuse('refused2@example.org', 550, '5.1.1 no such user');
     const { id } = await send({ to: ['fine2@example.org', 'refused2@example.org', 'deferred2@example.org'], subject: 'partial retry' });

@@ -52,6 +52,7 @@ async function statusChange(deps: CoreDeps, message: Message, status: OutboundSt
  */
 export async function deliverMessage(deps: CoreDeps, job: Job): Promise<DeliveryOutcome & Logged> {
   const messageId = String(job.payload.messageId ?? '');
+  if (Array.isArray(job.payload.only)) return redeliverDeferred(deps, job, messageId, job.payload.only.map(String));
   const message = await deps.store.getMessageById(messageId);
   // Deleted with its inbox, or already finished by an earlier run: nothing to do.
   if (!message || message.status !== 'queued') return { kind: 'done' };
@@ -103,12 +104,68 @@ export async function deliverMessage(deps: CoreDeps, job: Job): Promise<Delivery
   detail.remote = remote;
   detail.response = outcome.response;
   if (outcome.ok) {
-    await recordHandoff(deps, message, accepted.length + remote.length, accepted.length);
-    return statusChange(deps, message, 'sent', null, detail, job.id);
+    const refusedRemote = outcome.refused ?? [];
+    const later = refusedRemote.filter((r) => !r.permanent).map((r) => r.recipient);
+    const never = refusedRemote.filter((r) => r.permanent);
+    // Recipients the relay deferred get a job of their own, committed before this one ends,
+    // so a crash in between sends again rather than forgetting them.
+    if (later.length > 0) await scheduleDeferred(deps, message.id, later, 0);
+    if (never.length > 0) detail.failed_recipients = never.map((r) => ({ recipient: r.recipient, response: r.response }));
+    if (later.length > 0) detail.deferred_recipients = later;
+    const delivered = remote.length - refusedRemote.length;
+    await recordHandoff(deps, message, accepted.length + delivered, accepted.length);
+    const reason = never.length > 0 ? `refused by the relay for ${never.map((r) => r.recipient).join(', ')}` : null;
+    return statusChange(deps, message, 'sent', reason, detail, job.id);
   }
   const delay = DELIVERY_RETRY_MS[job.attempts];
   if (outcome.permanent || delay === undefined) {
     return statusChange(deps, message, 'failed', outcome.response, detail, job.id);
   }
   return { kind: 'retry', runAt: deps.clock() + delay, error: outcome.response, ...observed(deps, message, 'deferred') };
+}
+
+/** Queues another attempt for recipients the relay deferred; `attempt` counts earlier ones. */
+async function scheduleDeferred(deps: CoreDeps, messageId: string, recipients: string[], attempt: number): Promise<boolean> {
+  const delay = DELIVERY_RETRY_MS[attempt];
+  if (delay === undefined) return false;
+  const runAt = deps.clock() + delay;
+  await deps.queue.enqueue({ id: newId('job', deps.clock()), queue: 'delivery', payload: { messageId, only: recipients, attempt: attempt + 1 }, runAt });
+  return true;
+}
+
+/**
+ * A later attempt for recipients the relay deferred while it accepted the others: the message
+ * keeps its status; each outcome is an event on it, and a recipient still deferred after the
+ * last retry, or refused for good, is recorded as failed.
+ */
+async function redeliverDeferred(deps: CoreDeps, job: Job, messageId: string, only: string[]): Promise<DeliveryOutcome & Logged> {
+  const message = await deps.store.getMessageById(messageId);
+  if (!message || !deps.transport || only.length === 0) return { kind: 'done' };
+  const raw = await deps.store.getRaw(message.id);
+  if (!raw) return { kind: 'failed', error: 'raw message missing' };
+  const from = returnPath(message, domainOf(bareAddress(message.from)));
+  const outcome = await deps.transport.send({ from, to: only, raw });
+  const attempt = Number(job.payload.attempt ?? 1);
+  const event = async (type: string, detail: Record<string, unknown>) => {
+    const now = deps.clock();
+    await deps.store.appendMessageEvent({ id: newId('evt', now), messageId: message.id, type, detail, createdAt: now });
+  };
+  if (outcome.ok) {
+    const refused = outcome.refused ?? [];
+    const later = refused.filter((r) => !r.permanent).map((r) => r.recipient);
+    const sent = only.filter((r) => !refused.some((x) => x.recipient === r));
+    const gaveUp = later.length > 0 && !(await scheduleDeferred(deps, message.id, later, attempt));
+    await event('recipients_sent', {
+      sent, response: outcome.response,
+      failed: [...refused.filter((r) => r.permanent).map((r) => ({ recipient: r.recipient, response: r.response })), ...(gaveUp ? later.map((r) => ({ recipient: r, response: 'still deferred after the last retry' })) : [])],
+      ...(later.length > 0 && !gaveUp ? { deferred: later } : {}),
+    });
+    return { kind: 'done' };
+  }
+  if (!outcome.permanent && (await scheduleDeferred(deps, message.id, only, attempt))) {
+    await event('recipients_deferred', { deferred: only, response: outcome.response });
+    return { kind: 'done' };
+  }
+  await event('recipients_failed', { failed: only.map((r) => ({ recipient: r, response: outcome.response })) });
+  return { kind: 'done' };
 }

@@ -44,11 +44,15 @@ export class SmtpRelayTransport implements MailTransport {
         raw: Buffer.from(mail.raw.buffer, mail.raw.byteOffset, mail.raw.byteLength),
       });
       const response = String(info.response ?? '250 accepted');
-      // Some recipients refused, others accepted: the port has no per-recipient outcome yet, so
-      // at least name the refused ones (nodemailer reports them only here, not as an error).
-      const refused = (info as { rejectedErrors?: SmtpFailure[] }).rejectedErrors ?? [];
-      if (refused.length === 0) return { ok: true, response };
-      return { ok: true, response: `${response}; refused: ${refused.map((e) => `<${e.recipient ?? '?'}> ${e.response ?? e.message}`).join('; ')}` };
+      // Some recipients refused, others accepted: nodemailer reports those only here, not as an error.
+      const errors = (info as { rejectedErrors?: SmtpFailure[] }).rejectedErrors ?? [];
+      if (errors.length === 0) return { ok: true, response };
+      const refused = errors.map((e) => ({
+        recipient: String(e.recipient ?? ''),
+        permanent: (e.responseCode ?? 0) >= 500,
+        response: e.response ?? e.message,
+      })).filter((r) => r.recipient);
+      return { ok: true, refused, response: `${response}; refused: ${refused.map((r) => `<${r.recipient}> ${r.response}`).join('; ')}` };
     } catch (e) {
       const err = e as SmtpFailure;
       const code = err.responseCode ?? 0;

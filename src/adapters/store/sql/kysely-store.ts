@@ -348,6 +348,10 @@ export class KyselyStore implements Store, Queue {
     return rows.map(toEvent);
   }
 
+  async appendMessageEvent(event: MessageEvent): Promise<void> {
+    await this.write((trx) => trx.insertInto('message_events').values(fromEvent(event)).execute());
+  }
+
   async setMessageStatus(change: StatusChange, completeJobId?: string): Promise<void> {
     await this.write(async (trx) => {
       await trx.updateTable('messages').set({ status: change.status, status_reason: change.reason, updated_at: change.event.createdAt })
