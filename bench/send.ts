@@ -69,7 +69,8 @@ async function main() {
       return {
         method: 'POST', path: `/v1/inboxes/${ids[i % ids.length]}/messages`,
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': benchId },
-        body: JSON.stringify({ to: [`rcpt-${i}@example.com`], subject: `bench ${i}`, text: `message ${i} ${'lorem ipsum '.repeat(40)}`, headers: { 'X-Bench-Id': benchId } }),
+        // Spread over 200 destination domains: the worker paces each domain (10/s by default).
+        body: JSON.stringify({ to: [`rcpt-${i}@d${i % 200}.example.com`], subject: `bench ${i}`, text: `message ${i} ${'lorem ipsum '.repeat(40)}`, headers: { 'X-Bench-Id': benchId } }),
       };
     };
     const run = await closedLoop({
