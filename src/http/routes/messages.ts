@@ -36,6 +36,15 @@ async function messageWithDetails(deps: AppDeps, orgId: string, id: string) {
   return { m, attachments, events };
 }
 
+/** The message of `:id` when the caller's key may read it; 404 otherwise (another org or inbox). */
+async function visibleMessage(ctx: RouteContext<unknown, unknown>) {
+  const p = keyOf(ctx);
+  const m = await ctx.deps.store.getMessage(p.orgId, ctx.params.id!);
+  if (!m) throw notFound('message');
+  assertInbox(p, m.inboxId);
+  return m;
+}
+
 const SEND_LIMIT = 25 * MiB;
 
 export const messageRoutes = [
@@ -115,10 +124,7 @@ export const messageRoutes = [
     auth: 'key', lane: 'inbound',
     responses: { 200: { description: 'message/rfc822', contentType: 'message/rfc822' }, 404: { description: 'Unknown message', schema: Problem } },
     handler: async (ctx) => {
-      const p = keyOf(ctx);
-      const m = await ctx.deps.store.getMessage(p.orgId, ctx.params.id!);
-      if (!m) throw notFound('message');
-      assertInbox(p, m.inboxId);
+      const m = await visibleMessage(ctx);
       const raw = await ctx.deps.store.getRaw(m.id);
       if (!raw) throw notFound('message');
       return new Response(raw as Uint8Array<ArrayBuffer>, { status: 200, headers: { 'content-type': 'message/rfc822', 'x-request-id': ctx.requestId } });
@@ -129,10 +135,7 @@ export const messageRoutes = [
     auth: 'key', lane: 'inbound',
     responses: { 200: { description: 'The attachment bytes', contentType: 'application/octet-stream' }, 404: { description: 'Unknown attachment', schema: Problem } },
     handler: async (ctx) => {
-      const p = keyOf(ctx);
-      const m = await ctx.deps.store.getMessage(p.orgId, ctx.params.id!);
-      if (!m) throw notFound('message');
-      assertInbox(p, m.inboxId);
+      const m = await visibleMessage(ctx);
       const a = await ctx.deps.store.getAttachment(m.id, ctx.params.aid!);
       if (!a) throw notFound('attachment');
       const name = a.filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
