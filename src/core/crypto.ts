@@ -1,3 +1,5 @@
+import { toBase64 } from './bytes.ts';
+
 /** Small Web Crypto helpers shared by core services (they run on Node and Workers). */
 const encoder = new TextEncoder();
 
@@ -8,9 +10,7 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 export function base64Url(bytes: Uint8Array): string {
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 export function randomToken(bytes = 24): string {

@@ -3,9 +3,10 @@
  * context (webhooks/endpoint-service.ts) and stay scoped to the caller's org; these take the
  * org from the resource itself, and only operator routes call them.
  */
-import { topics, WEBHOOK_QUEUE, type CoreDeps } from '../context.ts';
-import { BreakwaterError, notFound } from '../errors.ts';
-import { isId, newId } from '../ids.ts';
+import type { CoreDeps } from '../context.ts';
+import { notFound } from '../errors.ts';
+import { isId } from '../ids.ts';
+import { replayOnEndpoint } from '../webhooks/endpoint-service.ts';
 import type { Lane } from '../model.ts';
 import type { WebhookDeliveryLog } from '../ports.ts';
 import type { TopEntry } from '../lanes/top-k.ts';
@@ -17,20 +18,7 @@ export async function adminReplayDelivery(deps: CoreDeps, reads: AdminReads, end
   const orgId = isId(endpointId, 'whk') ? await reads.webhookEndpointOrg(endpointId) : null;
   const endpoint = orgId ? await deps.store.getWebhookEndpoint(orgId, endpointId) : null;
   if (!endpoint) throw notFound('webhook');
-  if (!isId(deliveryId, 'del')) throw notFound('delivery');
-  if (!endpoint.enabled) {
-    throw new BreakwaterError('conflict', `the endpoint is disabled (${endpoint.disabledReason ?? 'no reason recorded'}); cannot replay deliveries`, {
-      fix: 'The org enables it again with POST /v1/webhooks/{id}/enable.',
-    });
-  }
-  const now = deps.clock();
-  const result = await deps.store.replayWebhookDelivery(endpoint.id, deliveryId, { id: newId('job', now), queue: WEBHOOK_QUEUE, payload: { deliveryId }, runAt: now });
-  if (result === null) throw notFound('delivery');
-  if (result === 'in_flight') {
-    throw new BreakwaterError('conflict', 'an attempt of this delivery is running now', { retryAfterSeconds: 15, fix: 'Replay it again once the running attempt has ended.' });
-  }
-  deps.notifier.publish(topics.queue(WEBHOOK_QUEUE));
-  return result;
+  return replayOnEndpoint(deps, endpoint, deliveryId);
 }
 
 /** An inbox's traffic in a lanes report: requests and rejections per lane, from the top-k summaries. */

@@ -114,7 +114,11 @@ export async function listDeliveries(
 
 /** A new attempt now, under the same webhook-id (the event id), whatever the delivery's state. */
 export async function replayDelivery(deps: CoreDeps, p: KeyPrincipal, id: string, deliveryId: string): Promise<WebhookDeliveryLog> {
-  const endpoint = await getEndpoint(deps, p, id);
+  return replayOnEndpoint(deps, await getEndpoint(deps, p, id), deliveryId);
+}
+
+/** Replays a delivery of an endpoint the caller already may act on (an org's own, or any for the operator). */
+export async function replayOnEndpoint(deps: CoreDeps, endpoint: WebhookEndpoint, deliveryId: string): Promise<WebhookDeliveryLog> {
   if (!isId(deliveryId, 'del')) throw notFound('delivery');
   assertEnabled(endpoint, 'replay deliveries');
   const now = deps.clock();

@@ -3,6 +3,7 @@
  * `v1,` + base64(HMAC-SHA256(key, `${id}.${timestamp}.${body}`)), where the key is the
  * base64-decoded part of the `whsec_` secret. Web Crypto only, so it runs on Workers too.
  */
+import { binaryToBytes, toBase64 } from '../bytes.ts';
 import { timingSafeEqual } from '../crypto.ts';
 
 const SECRET_PREFIX = 'whsec_';
@@ -124,7 +125,7 @@ function decodeSecret(secret: string): Uint8Array<ArrayBuffer> {
     throw new TypeError('webhook secret is not base64');
   }
   if (binary.length === 0) throw new TypeError('webhook secret is empty');
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  return binaryToBytes(binary);
 }
 
 function header(headers: HeaderSource, name: string): string | undefined {
@@ -133,12 +134,6 @@ function header(headers: HeaderSource, name: string): string | undefined {
     if (key.toLowerCase() === name) return Array.isArray(value) ? value.join(' ') : value;
   }
   return undefined;
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
 }
 
 /** Test hook: the number of cached keys (the bound is what matters). */

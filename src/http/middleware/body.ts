@@ -1,3 +1,4 @@
+import { concatBytes } from '../../core/bytes.ts';
 import { BreakwaterError } from '../../core/errors.ts';
 
 /**
@@ -22,14 +23,7 @@ export async function readBodyLimited(req: Request, limit: number): Promise<Uint
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
-  return out;
+  return chunks.length === 1 ? chunks[0]! : concatBytes(chunks);
 }
 
 function tooLarge(limit: number): BreakwaterError {

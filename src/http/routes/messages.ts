@@ -1,4 +1,5 @@
 import { assertInbox } from '../../core/auth/principal.ts';
+import { fromBase64 } from '../../core/bytes.ts';
 import { topics } from '../../core/context.ts';
 import { notFound } from '../../core/errors.ts';
 import { replyToMessage, sendMessage, type SendInput } from '../../core/messages/send.ts';
@@ -9,19 +10,12 @@ import { messageJson } from '../serialize.ts';
 import type { z } from 'zod';
 import { BreakwaterError } from '../../core/errors.ts';
 
-function decodeBase64(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 type SendFields = Pick<z.output<typeof SendBody>, 'cc' | 'bcc' | 'text' | 'html' | 'reply_to' | 'headers' | 'attachments'>;
 
 function sendFields(b: SendFields): Omit<SendInput, 'to' | 'subject'> {
   return {
     cc: b.cc, bcc: b.bcc, text: b.text ?? null, html: b.html ?? null, replyTo: b.reply_to ?? null, headers: b.headers ?? {},
-    attachments: b.attachments.map((a) => ({ filename: a.filename, contentType: a.content_type, content: decodeBase64(a.content) })),
+    attachments: b.attachments.map((a) => ({ filename: a.filename, contentType: a.content_type, content: fromBase64(a.content) })),
   };
 }
 

@@ -3,7 +3,7 @@
  * message splitting it needs. Works on bytes and binary strings so 8-bit
  * content is hashed exactly as it is sent.
  */
-import { bytesToBinary } from './bytes.ts';
+import { bytesToBinary } from '../../core/bytes.ts';
 
 const CR = 0x0d;
 const LF = 0x0a;

@@ -1,5 +1,5 @@
 /** The Web Crypto half of DKIM signing: key import (cached) and the signature itself. */
-import { fromBase64 } from './bytes.ts';
+import { fromBase64 } from '../../core/bytes.ts';
 import { webCryptoAlgorithm, type DkimAlgorithm } from './keys.ts';
 
 /**

@@ -2,7 +2,7 @@
  * DKIM key pairs made with Web Crypto, so Node and Workers create the same
  * records: RSA 2048 (RFC 6376 §3.3.3, RFC 8301 §3.2) and Ed25519 (RFC 8463).
  */
-import { toBase64 } from './bytes.ts';
+import { toBase64 } from '../../core/bytes.ts';
 
 /** The signing algorithms Breakwater uses: rsa-sha256 and ed25519-sha256. */
 export type DkimAlgorithm = 'rsa' | 'ed25519';

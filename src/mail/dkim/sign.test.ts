@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { binaryToBytes, toBase64 } from './bytes.ts';
+import { binaryToBytes, toBase64 } from '../../core/bytes.ts';
 import { relaxedBody, relaxedHeader, selectFields, splitMessage } from './canonicalize.ts';
 import { signHeaderData } from './crypto.ts';
 import { dkimTxtRecord, generateDkimKey, type DkimAlgorithm, type DkimKey } from './keys.ts';

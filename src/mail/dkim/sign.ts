@@ -2,7 +2,7 @@
  * DKIM signing (RFC 6376) with rsa-sha256 and ed25519-sha256 (RFC 8463), using
  * relaxed/relaxed canonicalization and Web Crypto only.
  */
-import { binaryToBytes, concatBytes, toBase64 } from './bytes.ts';
+import { binaryToBytes, concatBytes, toBase64 } from '../../core/bytes.ts';
 import {
   normalizeCrlf, relaxedBody, relaxedHeader, selectFields, splitMessage, type HeaderField,
 } from './canonicalize.ts';

@@ -1,5 +1,5 @@
 /**
- * Byte helpers for DKIM without Buffer (the code runs on Node and Workers).
+ * Byte helpers without Buffer (core, HTTP and mail code runs on Node and Workers).
  * "Binary strings" hold one byte per UTF-16 unit (0–255), so header text keeps
  * its exact bytes whatever its charset (RFC 6532 allows raw UTF-8 in headers).
  */
