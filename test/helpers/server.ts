@@ -126,6 +126,13 @@ export class TestServer {
     return { orgId: res.body.org.id, key: res.body.api_key };
   }
 
+  /** A new org-scoped key of the caller's org (a fresh, full rate-limit bucket). */
+  async createKey(key: string, name: string): Promise<{ id: string; key: string }> {
+    const res = await this.api('POST', '/v1/keys', { key, body: { name, scopes: ['org'] } });
+    if (res.status !== 201) throw new Error(`createKey: ${res.status} ${JSON.stringify(res.body)}`);
+    return { id: res.body.id, key: res.body.api_key };
+  }
+
   async createInbox(key: string, username?: string): Promise<{ id: string; address: string }> {
     const res = await this.api('POST', '/v1/inboxes', { key, body: username ? { username } : {} });
     if (res.status !== 201) throw new Error(`createInbox: ${res.status} ${JSON.stringify(res.body)}`);

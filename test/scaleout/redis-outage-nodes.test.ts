@@ -34,11 +34,8 @@ describe.skipIf(down !== null || !haveRedis)('two nodes while Redis is down', ()
     await db?.drop();
   }, 60_000);
 
-  async function newKey(name: string): Promise<{ id: string; key: string }> {
-    const res = await nodes[0]!.api('POST', '/v1/keys', { key, body: { name, scopes: ['org'] } });
-    expect(res.status).toBe(201);
-    return { id: res.body.id, key: res.body.api_key };
-  }
+  /** A fresh key of the org, so each test starts with a full bucket. */
+  const newKey = (name: string) => nodes[0]!.createKey(key, name);
 
   /** `n` requests alternating between the nodes; their statuses and the slowest answer. */
   async function burst(k: string, n: number): Promise<{ passed: number; statuses: Set<number>; slowestMs: number; seconds: number }> {

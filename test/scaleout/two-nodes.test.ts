@@ -66,11 +66,7 @@ describe.skipIf(down !== null)('two nodes, one PostgreSQL, one Redis', () => {
   }, 60_000);
 
   /** A fresh key of the org, so each test starts with a full bucket. */
-  async function newKey(name: string): Promise<{ id: string; key: string }> {
-    const res = await nodes[0]!.api('POST', '/v1/keys', { key, body: { name, scopes: ['org'] } });
-    expect(res.status).toBe(201);
-    return { id: res.body.id, key: res.body.api_key };
-  }
+  const newKey = (name: string) => nodes[0]!.createKey(key, name);
 
   it('shares one bucket per key: 120 requests alternating between the nodes, at most 60 pass', async () => {
     const k = await newKey('burst');
