@@ -113,9 +113,13 @@ describe('an oversized body over a real socket', () => {
     const frame = mode === 'chunked' ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece;
     let sent = 0;
     const deadline = Date.now() + 10_000;
-    while (sent < total && !closed && Date.now() < deadline) {
+    // Like a careful client (RFC 9112 §9.5), watch for an early answer while sending: yield after
+    // every write so it is read at once, and stop sending when it comes. A client that keeps
+    // writing into the closed connection draws a reset that can discard the unread answer.
+    while (sent < total && !closed && answer === '' && Date.now() < deadline) {
       sent += piece.length;
       if (!socket.write(frame)) await new Promise((r) => { const t = setTimeout(r, 100); socket.once('drain', () => { clearTimeout(t); r(null); }); });
+      else await new Promise((r) => setImmediate(r));
     }
     await server.until(async () => closed, 5_000).catch(() => {});
     socket.destroy();
