@@ -46,11 +46,13 @@ export class BreakwaterError extends Error {
     readonly extras: ErrorExtras = {},
   ) {
     // A refusal is a value the client sees, not a fault to debug: skip the stack capture,
-    // which is most of its cost on the path of a rejected request.
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
+    // which is most of its cost on the path of a rejected request. `stackTraceLimit` is V8's
+    // (Node and workerd alike), typed by @types/node only, hence the cast for the Workers build.
+    const v8 = Error as { stackTraceLimit?: number };
+    const limit = v8.stackTraceLimit;
+    v8.stackTraceLimit = 0;
     super(message);
-    Error.stackTraceLimit = limit;
+    v8.stackTraceLimit = limit;
     this.name = 'BreakwaterError';
   }
 }

@@ -103,9 +103,9 @@ interface StrikeState {
 /**
  * Writes `now` over the oldest of `width` times at `offset` and returns how many of them,
  * `now` included, fall within `(now - windowMs, now]`. Times from a clock that stepped back
- * count as recent, which errs toward detecting.
+ * count as recent, which errs toward detecting. Shared with the Durable Object shard's strikes.
  */
-function record(times: Float64Array, offset: number, width: number, now: number, windowMs: number): number {
+export function record(times: Float64Array, offset: number, width: number, now: number, windowMs: number): number {
   let oldest = offset;
   let count = 1;
   for (let i = offset; i < offset + width; i++) {
