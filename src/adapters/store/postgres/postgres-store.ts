@@ -56,7 +56,7 @@ export class PostgresStore extends KyselyStore {
     pool.on('error', () => {});
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
     super({
-      db, types: { ms: 'bigint', bytes: 'bytea' }, groupCommit: false, skipLocked: true,
+      db, types: { ms: 'bigint', bytes: 'bytea' }, groupCommit: false, skipLocked: true, rowLocks: true,
       migrationLock: (run) => withAdvisoryLock(pool, MIGRATION_LOCK_ID, run),
       eventIdOrder: orderEventIds,
     });

@@ -6,8 +6,10 @@ import type { ListOptions } from '../../../core/ports.ts';
 import type { Suppression } from '../../../core/suppressions/suppression.ts';
 import { fromDomain, fromReputation, fromSuppression, toDomain, toReputation, toSuppression } from './deliverability-rows.ts';
 import type { SqlEventLog, Tx } from './event-log.ts';
+import { rawKey, type MessageBlobs } from './message-blobs.ts';
 import { fromEvent, toMessage } from './rows.ts';
 import type { Database } from './schema.ts';
+import type { SqlWrites } from './writes.ts';
 
 function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
   const more = rows.length > limit;
@@ -15,8 +17,8 @@ function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
   return { data, nextCursor: more ? data[data.length - 1]!.id : null };
 }
 
-// SQLite binds at most 32,766 variables per statement; address lists are far below, but bounded.
-const chunks = <T>(list: T[], size = 500): T[][] => Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size));
+// D1 binds at most 100 variables per statement (SQLite 32,766): lists go in parts that fit it.
+const chunks = <T>(list: T[], size = 90): T[][] => Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size));
 
 /**
  * Deliverability on any Kysely dialect, sharing the KyselyStore's writes (group commit) and
@@ -25,15 +27,20 @@ const chunks = <T>(list: T[], size = 500): T[][] => Array.from({ length: Math.ce
 export class SqlDeliverability implements DeliverabilityStore {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly write: <T>(fn: (trx: Tx) => Promise<T>) => Promise<T>,
+    private readonly writes: SqlWrites,
     private readonly log: SqlEventLog,
+    private readonly blobs: MessageBlobs | null = null,
   ) {}
+
+  private write<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
+    return this.writes.write(fn);
+  }
 
   // Domains
 
   async insertDomain(domain: Domain): Promise<boolean> {
     // ON CONFLICT without a target covers the domains_claim index (an expression index has no column list).
-    const res = await this.write((trx) => trx.insertInto('domains').values(fromDomain(domain)).onConflict((oc) => oc.doNothing()).executeTakeFirst());
+    const res = await this.writes.writeOne((db) => db.insertInto('domains').values(fromDomain(domain)).onConflict((oc) => oc.doNothing()).executeTakeFirst());
     return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
@@ -53,12 +60,10 @@ export class SqlDeliverability implements DeliverabilityStore {
   }
 
   async saveDomainCheck(id: string, c: DomainCheckWrite): Promise<Domain | null> {
-    return this.write(async (trx) => {
-      await trx.updateTable('domains').set({ status: c.status, records_json: JSON.stringify(c.records), checked_at: c.checkedAt, verified_at: c.verifiedAt })
-        .where('id', '=', id).execute();
-      const row = await trx.selectFrom('domains').selectAll().where('id', '=', id).executeTakeFirst();
-      return row ? toDomain(row) : null;
-    });
+    const row = await this.writes.writeOne((db) => db.updateTable('domains')
+      .set({ status: c.status, records_json: JSON.stringify(c.records), checked_at: c.checkedAt, verified_at: c.verifiedAt })
+      .where('id', '=', id).returningAll().executeTakeFirst());
+    return row ? toDomain(row) : null;
   }
 
   // Suppressions
@@ -85,7 +90,7 @@ export class SqlDeliverability implements DeliverabilityStore {
   }
 
   async deleteSuppression(orgId: string, address: string): Promise<boolean> {
-    const res = await this.write((trx) => trx.deleteFrom('suppressions').where('org_id', '=', orgId).where('address', '=', address).executeTakeFirst());
+    const res = await this.writes.writeOne((db) => db.deleteFrom('suppressions').where('org_id', '=', orgId).where('address', '=', address).executeTakeFirst());
     return Number(res.numDeletedRows) > 0;
   }
 
@@ -115,7 +120,7 @@ export class SqlDeliverability implements DeliverabilityStore {
   /** Inside the caller's transaction (createOutbound): the send and its recipients commit together. */
   async rememberRecipients(trx: Tx, inboxId: string, addresses: string[], at: number): Promise<void> {
     const unique = [...new Set(addresses.map((a) => a.toLowerCase()))];
-    for (const part of chunks(unique, 100)) {
+    for (const part of chunks(unique, 30)) {
       if (part.length === 0) continue;
       await trx.insertInto('inbox_recipients').values(part.map((address) => ({ inbox_id: inboxId, address, first_at: at })))
         .onConflict((oc) => oc.columns(['inbox_id', 'address']).doNothing()).execute();
@@ -169,6 +174,11 @@ export class SqlDeliverability implements DeliverabilityStore {
   }
 
   async saveSignedRaw(messageId: string, raw: Uint8Array): Promise<void> {
+    if (this.blobs) {
+      const row = await this.db.selectFrom('message_raw').select('message_id').where('message_id', '=', messageId).executeTakeFirst();
+      if (row) await this.blobs.put(rawKey(messageId), raw);
+      return;
+    }
     await this.write((trx) => trx.updateTable('message_raw').set({ raw }).where('message_id', '=', messageId).execute());
   }
 }

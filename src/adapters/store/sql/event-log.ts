@@ -7,6 +7,7 @@ import type { EventListOptions } from '../../../core/ports.ts';
 import { endpointWants } from '../../../core/webhooks/endpoint-filter.ts';
 import { fromOrgEvent, toEndpoint, toOrgEvent } from './event-rows.ts';
 import type { Database } from './schema.ts';
+import type { SqlWrites } from './writes.ts';
 
 export type Tx = Transaction<Database> | Kysely<Database>;
 
@@ -30,11 +31,15 @@ export class SqlEventLog {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly write: <T>(fn: (trx: Tx) => Promise<T>) => Promise<T>,
+    private readonly writes: SqlWrites,
     private readonly order?: EventIdOrder,
   ) {}
 
-  async insert(trx: Tx, events: NewOrgEvent[], options: { endpointId?: string } = {}): Promise<OrgEvent[]> {
+  /**
+   * `except`: an endpoint the caller's transaction is disabling. Its row still reads as enabled
+   * here on D1 (a transaction's reads do not see its writes), and it must not get the event.
+   */
+  async insert(trx: Tx, events: NewOrgEvent[], options: { endpointId?: string; except?: string } = {}): Promise<OrgEvent[]> {
     const endpoints = new Map<string, WebhookEndpoint[]>();
     const out: OrgEvent[] = [];
     const drafted = events.map((draft) => ({ orgId: draft.orgId, id: this.ids.next(draft.createdAt) }));
@@ -46,7 +51,7 @@ export class SqlEventLog {
       let enabled = endpoints.get(event.orgId);
       if (!enabled) {
         const rows = await trx.selectFrom('webhook_endpoints').selectAll().where('org_id', '=', event.orgId).where('enabled', '=', 1).execute();
-        endpoints.set(event.orgId, (enabled = rows.map(toEndpoint)));
+        endpoints.set(event.orgId, (enabled = rows.map(toEndpoint).filter((e) => e.id !== options.except)));
       }
       const targets = options.endpointId ? enabled.filter((e) => e.id === options.endpointId) : enabled.filter((e) => endpointWants(e, event));
       for (const endpoint of targets) await this.enqueueDelivery(trx, event, endpoint.id);
@@ -70,7 +75,7 @@ export class SqlEventLog {
 
   appendEvents(events: NewOrgEvent[], options: { endpointId?: string } = {}): Promise<OrgEvent[]> {
     if (events.length === 0) return Promise.resolve([]);
-    return this.write((trx) => this.insert(trx, events, options));
+    return this.writes.write((trx) => this.insert(trx, events, options));
   }
 
   async listEvents(orgId: string, { after, limit, types, inboxIds }: EventListOptions): Promise<Page<OrgEvent>> {

@@ -1,5 +1,8 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 
+// Node's setImmediate; this file is also compiled for workerd (D1 never groups commits), which has timers only.
+const nextTurn: (fn: () => void) => void = (globalThis as { setImmediate?: (fn: () => void) => void }).setImmediate ?? ((fn) => setTimeout(fn, 0));
+
 interface Pending<DB> {
   fn: (trx: Transaction<DB>) => Promise<unknown>;
   resolve: (v: unknown) => void;
@@ -32,7 +35,7 @@ export class GroupCommit<DB> {
 
   private async loop(): Promise<void> {
     // Let the writes of the current tick join the first batch.
-    await new Promise((r) => setImmediate(r));
+    await new Promise<void>((r) => nextTurn(r));
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);

@@ -1,4 +1,4 @@
-import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
+import { Migrator, sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type {
   ApiKey, Attachment, AttachmentMeta, IdempotencyRecord, Inbox, Job, Message, MessageEvent, NewJob, Org, Page, Thread,
 } from '../../../core/model.ts';
@@ -10,16 +10,18 @@ import type { NewOrgEvent, OrgEvent, WebhookDeliveryStatus, WebhookEndpoint } fr
 import type {
   EventListOptions, WebhookAttemptWrite, WebhookDeliveryContext, WebhookDeliveryLog,
 } from '../../../core/ports.ts';
-import { SqlEventLog, type EventIdOrder } from './event-log.ts';
+import { SqlEventLog, type EventIdOrder, type Tx } from './event-log.ts';
 import { GroupCommit } from './group-commit.ts';
 import { SqlWebhooks } from './webhook-store.ts';
 import { SqlDeliverability } from './deliverability-store.ts';
+import { attachmentKey, rawKey, type MessageBlobs } from './message-blobs.ts';
 import { migrations, type DialectTypes } from './migrations.ts';
 import type { Database } from './schema.ts';
 import {
   fromEvent, fromInbox, fromKey, fromMessage, fromThread, toAttachmentMeta, toBytes, toEvent, toInbox, toJob, toKey,
   toMessage, toOrg, toThread,
 } from './rows.ts';
+import { isUniqueViolation, type SqlWrites } from './writes.ts';
 
 export interface KyselyStoreOptions {
   db: Kysely<Database>;
@@ -28,13 +30,18 @@ export interface KyselyStoreOptions {
   groupCommit: boolean;
   /** Lock claimed job rows so concurrent claimers skip them (PostgreSQL `FOR UPDATE SKIP LOCKED`). */
   skipLocked: boolean;
+  /** Reads that decide a write lock their rows (PostgreSQL `FOR UPDATE`): see SqlWrites.deciding. */
+  rowLocks?: boolean;
+  /** Raw MIME and attachment bodies outside the database (R2 beside D1); in byte columns without. */
+  blobs?: MessageBlobs;
   /** Serialize migrations across processes (PostgreSQL advisory lock); SQLite is single-writer anyway. */
   migrationLock?: (run: () => Promise<void>) => Promise<void>;
   /** Event ids in commit order across processes (PostgreSQL); one SQLite writer needs none. */
   eventIdOrder?: EventIdOrder;
 }
 
-type Tx = Transaction<Database> | Kysely<Database>;
+// A race lost to another writer settles in one more run; a few allow for a loser losing twice.
+const SETTLE_ATTEMPTS = 3;
 
 function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
   const more = rows.length > limit;
@@ -52,18 +59,50 @@ export class KyselyStore implements Store, Queue {
   /** Domains, suppressions, reputation, recipient history (deliverability-store.ts), sharing these writes and the event log. */
   readonly deliverability: SqlDeliverability;
 
+  private readonly writes: SqlWrites;
+  private readonly blobs: MessageBlobs | null;
+
   constructor(private readonly options: KyselyStoreOptions) {
     this.db = options.db;
+    this.blobs = options.blobs ?? null;
     this.batcher = options.groupCommit ? new GroupCommit(options.db) : null;
-    this.eventLog = new SqlEventLog(this.db, (fn) => this.write(fn), options.eventIdOrder);
-    this.webhooks = new SqlWebhooks(this.db, (fn) => this.write(fn), this.eventLog);
-    this.deliverability = new SqlDeliverability(this.db, (fn) => this.write(fn), this.eventLog);
+    this.writes = {
+      write: (fn) => this.write(fn),
+      writeSettled: (fn) => this.writeSettled(fn),
+      writeOne: (fn) => this.writeOne(fn),
+      deciding: (q) => (options.rowLocks ? q.forUpdate() : q),
+    };
+    this.eventLog = new SqlEventLog(this.db, this.writes, options.eventIdOrder);
+    this.webhooks = new SqlWebhooks(this.db, this.writes, this.eventLog);
+    this.deliverability = new SqlDeliverability(this.db, this.writes, this.eventLog, this.blobs);
   }
 
-  /** Runs `fn` in a transaction; with group commit, in a shared one under its own savepoint. */
+  /**
+   * Runs `fn` in a transaction; with group commit, in a shared one under its own savepoint. Bodies
+   * follow the SqlWrites rule (read, decide, write; never use a write's result), so they run on D1.
+   */
   protected write<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
     if (this.batcher) return this.batcher.run(fn);
     return this.db.transaction().execute(fn);
+  }
+
+  /** One statement outside any transaction and outside group commit: see SqlWrites.writeOne. */
+  protected writeOne<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return fn(this.db);
+  }
+
+  private async writeSettled<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.write(fn);
+      } catch (error) {
+        if (attempt >= SETTLE_ATTEMPTS || !isUniqueViolation(error)) throw error;
+      }
+    }
+  }
+
+  private deciding<TB extends keyof Database, O>(q: SelectQueryBuilder<Database, TB, O>): SelectQueryBuilder<Database, TB, O> {
+    return this.writes.deciding(q);
   }
 
   async migrate(): Promise<void> {
@@ -126,21 +165,22 @@ export class KyselyStore implements Store, Queue {
   }
 
   async revokeKey(orgId: string, id: string, at: number): Promise<ApiKey | null> {
-    return this.write(async (trx) => {
-      await trx.updateTable('api_keys').set({ revoked_at: at }).where('org_id', '=', orgId).where('id', '=', id)
-        .where('revoked_at', 'is', null).execute();
-      const row = await trx.selectFrom('api_keys').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
-      return row ? toKey(row) : null;
-    });
+    // COALESCE keeps the first revocation time; RETURNING answers the row as committed.
+    const row = await this.writeOne((db) => db.updateTable('api_keys').set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(at)) }))
+      .where('org_id', '=', orgId).where('id', '=', id).returningAll().executeTakeFirst());
+    return row ? toKey(row) : null;
   }
 
   // Inboxes
 
   async insertInbox(inbox: Inbox): Promise<boolean> {
-    return this.write(async (trx) => {
-      // ON CONFLICT, not a read first: two nodes creating one address at once must not fault.
-      const res = await trx.insertInto('inboxes').values(fromInbox(inbox)).onConflict((oc) => oc.column('address').doNothing()).executeTakeFirst();
-      return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+    // Two nodes creating one address at once must not fault: the loser's UNIQUE violation makes
+    // writeSettled run it again, and that run reads the address as taken.
+    return this.writeSettled(async (trx) => {
+      const taken = await trx.selectFrom('inboxes').select('id').where('address', '=', inbox.address).executeTakeFirst();
+      if (taken) return false;
+      await trx.insertInto('inboxes').values(fromInbox(inbox)).execute();
+      return true;
     });
   }
 
@@ -176,19 +216,19 @@ export class KyselyStore implements Store, Queue {
   }
 
   async updateInbox(orgId: string, id: string, patch: { displayName?: string | null }): Promise<Inbox | null> {
-    return this.write(async (trx) => {
-      if (patch.displayName !== undefined) {
-        await trx.updateTable('inboxes').set({ display_name: patch.displayName }).where('org_id', '=', orgId).where('id', '=', id).execute();
-      }
-      const row = await trx.selectFrom('inboxes').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
-      return row ? toInbox(row) : null;
-    });
+    if (patch.displayName === undefined) return this.getInbox(orgId, id);
+    const { displayName } = patch;
+    const row = await this.writeOne((db) => db.updateTable('inboxes').set({ display_name: displayName })
+      .where('org_id', '=', orgId).where('id', '=', id).returningAll().executeTakeFirst());
+    return row ? toInbox(row) : null;
   }
 
   async deleteInbox(orgId: string, id: string): Promise<boolean> {
-    return this.write(async (trx) => {
-      const res = await trx.deleteFrom('inboxes').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
-      if (Number(res.numDeletedRows) === 0) return false;
+    const blobs = await this.write(async (trx) => {
+      const found = await this.deciding(trx.selectFrom('inboxes').select('id').where('org_id', '=', orgId).where('id', '=', id)).executeTakeFirst();
+      if (!found) return null;
+      const keys = this.blobs ? await this.blobKeysOfInbox(trx, id) : [];
+      await trx.deleteFrom('inboxes').where('id', '=', id).execute();
       const messageIds = trx.selectFrom('messages').select('id').where('inbox_id', '=', id);
       await trx.deleteFrom('attachments').where('message_id', 'in', messageIds).execute();
       await trx.deleteFrom('message_raw').where('message_id', 'in', messageIds).execute();
@@ -198,21 +238,43 @@ export class KyselyStore implements Store, Queue {
       await trx.deleteFrom('threads').where('inbox_id', '=', id).execute();
       // Events carry copies of the messages: they go with them. Pending webhooks find no event and end.
       await trx.deleteFrom('events').where('inbox_id', '=', id).execute();
-      return true;
+      return keys;
     });
+    if (blobs === null) return false;
+    // After the commit: a failed batch must not lose bytes its rows still point to. A crash here
+    // leaves unreferenced objects, never a row without its bytes.
+    if (blobs.length > 0) await this.blobs!.delete(blobs);
+    return true;
+  }
+
+  private async blobKeysOfInbox(trx: Tx, inboxId: string): Promise<string[]> {
+    const messages = await trx.selectFrom('messages').select('id').where('inbox_id', '=', inboxId).execute();
+    const attachments = await trx.selectFrom('attachments').select(['id', 'message_id'])
+      .where('message_id', 'in', trx.selectFrom('messages').select('id').where('inbox_id', '=', inboxId)).execute();
+    return [...messages.map((m) => rawKey(m.id)), ...attachments.map((a) => attachmentKey(a.message_id, a.id))];
   }
 
   // Messages
 
-  /** False, having written nothing, when this inbox already holds the Message-ID in this direction. */
-  private async insertStored(trx: Tx, item: StoredMessage): Promise<boolean> {
+  /** Whether this inbox already holds the message's Message-ID in its direction. */
+  private async isStored(trx: Tx, message: Message): Promise<boolean> {
+    const row = await trx.selectFrom('message_ids').select('thread_id').where('inbox_id', '=', message.inboxId)
+      .where('message_id', '=', message.messageId).where('direction', '=', message.direction).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
+   * The caller has checked isStored. A plain insert: should another node store the same Message-ID
+   * first, the UNIQUE violation aborts this transaction and writeSettled runs the caller again.
+   */
+  private async insertStored(trx: Tx, item: StoredMessage): Promise<void> {
     const { message, thread } = item;
-    // First, and ON CONFLICT: two nodes storing one redelivered message at once must not fault
-    // (PostgreSQL makes the second wait for the first, then skip).
-    const claimed = await trx.insertInto('message_ids').values({
+    await trx.insertInto('message_ids').values({
       inbox_id: message.inboxId, message_id: message.messageId, direction: message.direction, thread_id: message.threadId, created_at: message.createdAt,
-    }).onConflict((oc) => oc.columns(['inbox_id', 'message_id', 'direction']).doNothing()).executeTakeFirst();
-    if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+    }).execute();
+    // The bytes before the rows commit, so no committed row lacks its bytes.
+    if (this.blobs) await this.putBlobs(item);
+    const empty = new Uint8Array(0);
     if (thread.kind === 'new') {
       await trx.insertInto('threads').values(fromThread(thread.thread)).execute();
     } else {
@@ -221,37 +283,39 @@ export class KyselyStore implements Store, Queue {
         .where('id', '=', thread.threadId).execute();
     }
     await trx.insertInto('messages').values(fromMessage(message)).execute();
-    await trx.insertInto('message_raw').values({ message_id: message.id, raw: item.raw }).execute();
+    await trx.insertInto('message_raw').values({ message_id: message.id, raw: this.blobs ? empty : item.raw }).execute();
     for (const a of item.attachments) {
       await trx.insertInto('attachments').values({
-        id: a.id, message_id: message.id, filename: a.filename, content_type: a.contentType, size: a.size, content: a.content,
+        id: a.id, message_id: message.id, filename: a.filename, content_type: a.contentType, size: a.size, content: this.blobs ? empty : a.content,
       }).execute();
     }
     for (const e of item.events) await trx.insertInto('message_events').values(fromEvent(e)).execute();
-    return true;
+  }
+
+  private async putBlobs({ message, raw, attachments }: StoredMessage): Promise<void> {
+    await Promise.all([
+      this.blobs!.put(rawKey(message.id), raw),
+      ...attachments.map((a) => this.blobs!.put(attachmentKey(message.id, a.id), a.content)),
+    ]);
   }
 
   async createOutbound(write: OutboundWrite): Promise<OutboundWriteResult> {
-    return this.write(async (trx) => {
-      if (write.idempotency) {
-        const existing = await this.readIdempotency(trx, write.idempotency.orgId, write.idempotency.key);
-        if (existing && existing.expiresAt > write.idempotency.createdAt) return { ok: false as const, existing };
+    // Another node's send with the same key (or Message-ID) committing while this one runs makes
+    // this insert violate UNIQUE; writeSettled runs it again, and the record read is the answer.
+    return this.writeSettled(async (trx) => {
+      const idem = write.idempotency;
+      if (idem) {
+        const existing = await this.readIdempotency(trx, idem.orgId, idem.key);
+        if (existing && existing.expiresAt > idem.createdAt) return { ok: false as const, existing };
         // An expired key is free again (kept 24 h, DESIGN §5).
         if (existing) await trx.deleteFrom('idempotency_keys').where('org_id', '=', existing.orgId).where('key', '=', existing.key).execute();
-        const res = await trx.insertInto('idempotency_keys').values({
-          org_id: write.idempotency.orgId, key: write.idempotency.key, request_hash: write.idempotency.requestHash,
-          response_status: write.idempotency.responseStatus, response_body: write.idempotency.responseBody,
-          created_at: write.idempotency.createdAt, expires_at: write.idempotency.expiresAt,
-        }).onConflict((oc) => oc.columns(['org_id', 'key']).doNothing()).executeTakeFirst();
-        if (Number(res.numInsertedOrUpdatedRows ?? 0) === 0) {
-          // Another node's send with this key committed while this one ran (PostgreSQL waits for it,
-          // then skips the row): its record is visible now, and is the answer.
-          const winner = await this.readIdempotency(trx, write.idempotency.orgId, write.idempotency.key);
-          if (!winner) throw new Error('idempotency key conflicted, but no record was found');
-          return { ok: false as const, existing: winner };
-        }
+        await trx.insertInto('idempotency_keys').values({
+          org_id: idem.orgId, key: idem.key, request_hash: idem.requestHash, response_status: idem.responseStatus,
+          response_body: idem.responseBody, created_at: idem.createdAt, expires_at: idem.expiresAt,
+        }).execute();
       }
-      if (!(await this.insertStored(trx, write))) throw new Error(`Message-ID ${write.message.messageId} is already stored for this inbox`);
+      if (await this.isStored(trx, write.message)) throw new Error(`Message-ID ${write.message.messageId} is already stored for this inbox`);
+      await this.insertStored(trx, write);
       await this.insertJob(trx, write.job);
       if (write.recipients?.length) await this.deliverability.rememberRecipients(trx, write.message.inboxId, write.recipients, write.message.createdAt);
       return { ok: true as const };
@@ -259,13 +323,16 @@ export class KyselyStore implements Store, Queue {
   }
 
   async storeInbound(items: StoredMessage[], completeJobId?: string): Promise<Message[]> {
-    return this.write(async (trx) => {
+    // A node storing the same redelivered message concurrently: see insertStored.
+    return this.writeSettled(async (trx) => {
       const stored: Message[] = [];
+      // Reads do not see this body's own inserts on D1: a repeat within the call is caught here.
+      const claimed = new Set<string>();
       for (const item of items) {
-        const dup = await trx.selectFrom('message_ids').select('thread_id')
-          .where('inbox_id', '=', item.message.inboxId).where('message_id', '=', item.message.messageId)
-          .where('direction', '=', 'inbound').executeTakeFirst();
-        if (dup || !(await this.insertStored(trx, item))) continue;
+        const key = JSON.stringify([item.message.inboxId, item.message.messageId, item.message.direction]);
+        if (claimed.has(key) || (await this.isStored(trx, item.message))) continue;
+        claimed.add(key);
+        await this.insertStored(trx, item);
         stored.push(item.message);
       }
       // message.received, one per stored copy, committed with it (a duplicate emits nothing).
@@ -291,7 +358,7 @@ export class KyselyStore implements Store, Queue {
   }
 
   async purgeExpiredIdempotency(now: number): Promise<number> {
-    const res = await this.write((trx) => trx.deleteFrom('idempotency_keys').where('expires_at', '<', now).executeTakeFirst());
+    const res = await this.writeOne((db) => db.deleteFrom('idempotency_keys').where('expires_at', '<', now).executeTakeFirst());
     return Number(res.numDeletedRows);
   }
 
@@ -334,13 +401,29 @@ export class KyselyStore implements Store, Queue {
   }
 
   async getAttachment(messageId: string, attachmentId: string): Promise<Attachment | null> {
+    if (this.blobs) {
+      const r = await this.db.selectFrom('attachments').select(['id', 'message_id', 'filename', 'content_type', 'size'])
+        .where('message_id', '=', messageId).where('id', '=', attachmentId).executeTakeFirst();
+      return r ? { ...toAttachmentMeta(r), content: await this.readBlob(attachmentKey(messageId, attachmentId)) } : null;
+    }
     const r = await this.db.selectFrom('attachments').selectAll().where('message_id', '=', messageId).where('id', '=', attachmentId).executeTakeFirst();
     return r ? { ...toAttachmentMeta(r), content: toBytes(r.content) } : null;
   }
 
   async getRaw(messageId: string): Promise<Uint8Array | null> {
+    if (this.blobs) {
+      const r = await this.db.selectFrom('message_raw').select('message_id').where('message_id', '=', messageId).executeTakeFirst();
+      return r ? this.readBlob(rawKey(messageId)) : null;
+    }
     const r = await this.db.selectFrom('message_raw').select('raw').where('message_id', '=', messageId).executeTakeFirst();
     return r ? toBytes(r.raw) : null;
+  }
+
+  /** A row without its bytes is a fault: the bytes are put before the row commits. */
+  private async readBlob(key: string): Promise<Uint8Array> {
+    const bytes = await this.blobs!.get(key);
+    if (!bytes) throw new Error(`blob ${key} is missing though its row exists`);
+    return bytes;
   }
 
   async listMessageEvents(messageId: string): Promise<MessageEvent[]> {
@@ -354,14 +437,18 @@ export class KyselyStore implements Store, Queue {
 
   async setMessageStatus(change: StatusChange, completeJobId?: string): Promise<void> {
     await this.write(async (trx) => {
+      // Read before the update, then applied here: the event carries the message as it now is.
+      const row = statusEventType(change.status)
+        ? await this.deciding(trx.selectFrom('messages').selectAll().where('id', '=', change.messageId)).executeTakeFirst()
+        : undefined;
+      const attachments = row ? await trx.selectFrom('attachments').select(['id', 'message_id', 'filename', 'content_type', 'size'])
+        .where('message_id', '=', change.messageId).orderBy('id').execute() : [];
       await trx.updateTable('messages').set({ status: change.status, status_reason: change.reason, updated_at: change.event.createdAt })
         .where('id', '=', change.messageId).execute();
       await trx.insertInto('message_events').values(fromEvent(change.event)).execute();
-      if (statusEventType(change.status)) {
-        const row = await trx.selectFrom('messages').selectAll().where('id', '=', change.messageId).executeTakeFirst();
-        const attachments = await trx.selectFrom('attachments').select(['id', 'message_id', 'filename', 'content_type', 'size'])
-          .where('message_id', '=', change.messageId).orderBy('id').execute();
-        const event = row ? messageEvent(toMessage(row), attachments.map(toAttachmentMeta), change.event.createdAt) : null;
+      if (row) {
+        const message: Message = { ...toMessage(row), status: change.status, statusReason: change.reason, updatedAt: change.event.createdAt };
+        const event = messageEvent(message, attachments.map(toAttachmentMeta), change.event.createdAt);
         if (event) await this.eventLog.insert(trx, [event]);
       }
       if (completeJobId) await trx.updateTable('jobs').set({ status: 'done', lease_owner: null, lease_until: null }).where('id', '=', completeJobId).execute();
@@ -425,23 +512,25 @@ export class KyselyStore implements Store, Queue {
   }
 
   async claim(queue: string, owner: string, leaseMs: number, limit: number, now: number): Promise<Job[]> {
+    const due = (db: Tx) => db.selectFrom('jobs').select('id').where('queue', '=', queue)
+      .where((eb) => eb.or([
+        eb.and([eb('status', '=', 'pending'), eb('run_at', '<=', now)]),
+        // A lease that ran out belongs to a worker that died: take the job back.
+        eb.and([eb('status', '=', 'leased'), eb('lease_until', '<', now)]),
+      ]))
+      .orderBy('run_at').limit(limit);
+    const lease = { status: 'leased', lease_owner: owner, lease_until: now + leaseMs, updated_at: now };
     // Claims skip group commit: they are few, and a lease must not wait behind a batch.
-    return this.db.transaction().execute(async (trx) => {
-      let q = trx.selectFrom('jobs').select('id').where('queue', '=', queue)
-        .where((eb) => eb.or([
-          eb.and([eb('status', '=', 'pending'), eb('run_at', '<=', now)]),
-          // A lease that ran out belongs to a worker that died: take the job back.
-          eb.and([eb('status', '=', 'leased'), eb('lease_until', '<', now)]),
-        ]))
-        .orderBy('run_at').limit(limit);
-      if (this.options.skipLocked) q = q.forUpdate().skipLocked();
-      const ids = (await q.execute()).map((r) => r.id);
-      if (ids.length === 0) return [];
-      await trx.updateTable('jobs').set({ status: 'leased', lease_owner: owner, lease_until: now + leaseMs, updated_at: now })
-        .where('id', 'in', ids).execute();
-      const rows = await trx.selectFrom('jobs').selectAll().where('id', 'in', ids).orderBy('run_at').execute();
-      return rows.map(toJob);
-    });
+    const rows = this.options.skipLocked
+      // PostgreSQL: lock the due rows, skipping those another claimer holds, then lease them.
+      ? await this.db.transaction().execute(async (trx) => {
+        const ids = (await due(trx).forUpdate().skipLocked().execute()).map((r) => r.id);
+        return ids.length === 0 ? [] : trx.updateTable('jobs').set(lease).where('id', 'in', ids).returningAll().execute();
+      })
+      // SQLite and D1: one statement, atomic under their single writer.
+      : await this.writeOne((db) => db.updateTable('jobs').set(lease).where('id', 'in', due(db)).returningAll().execute());
+    // RETURNING has no order.
+    return rows.map(toJob).sort((a, b) => a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async complete(jobId: string, owner: string): Promise<void> {
@@ -467,7 +556,7 @@ export class KyselyStore implements Store, Queue {
   }
 
   async releaseAll(owner: string): Promise<number> {
-    const res = await this.write((trx) => trx.updateTable('jobs').set({ status: 'pending', lease_owner: null, lease_until: null })
+    const res = await this.writeOne((db) => db.updateTable('jobs').set({ status: 'pending', lease_owner: null, lease_until: null })
       .where('lease_owner', '=', owner).where('status', '=', 'leased').executeTakeFirst());
     return Number(res.numUpdatedRows);
   }
@@ -477,7 +566,7 @@ export class KyselyStore implements Store, Queue {
    * process owns the SQLite file, so any lease left in it belongs to a process that died.
    */
   async releaseAllLeases(): Promise<number> {
-    const res = await this.write((trx) => trx.updateTable('jobs').set({ status: 'pending', lease_owner: null, lease_until: null })
+    const res = await this.writeOne((db) => db.updateTable('jobs').set({ status: 'pending', lease_owner: null, lease_until: null })
       .where('status', '=', 'leased').executeTakeFirst());
     return Number(res.numUpdatedRows);
   }

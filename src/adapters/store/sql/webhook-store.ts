@@ -3,18 +3,19 @@ import type { NewJob, Page, WebhookDeliveryStatus, WebhookEndpoint } from '../..
 import type { ListOptions, WebhookAttemptWrite, WebhookDeliveryContext, WebhookDeliveryLog } from '../../../core/ports.ts';
 import type { SqlEventLog, Tx } from './event-log.ts';
 import { fromAttempt, fromEndpoint, toAttempt, toDelivery, toEndpoint } from './event-rows.ts';
-import type { Database, WebhookDeliveriesTable } from './schema.ts';
+import type { Database, WebhookAttemptsTable, WebhookDeliveriesTable } from './schema.ts';
+import type { SqlWrites } from './writes.ts';
 
 /** Webhook endpoints and the delivery log: the Store's webhook methods on any Kysely dialect. */
 export class SqlWebhooks {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly write: <T>(fn: (trx: Tx) => Promise<T>) => Promise<T>,
+    private readonly writes: SqlWrites,
     private readonly log: SqlEventLog,
   ) {}
 
   async insertEndpoint(e: WebhookEndpoint): Promise<void> {
-    await this.write((trx) => trx.insertInto('webhook_endpoints').values(fromEndpoint(e)).execute());
+    await this.writes.write((trx) => trx.insertInto('webhook_endpoints').values(fromEndpoint(e)).execute());
   }
 
   async getEndpoint(orgId: string, id: string): Promise<WebhookEndpoint | null> {
@@ -35,9 +36,11 @@ export class SqlWebhooks {
   }
 
   deleteEndpoint(orgId: string, id: string): Promise<boolean> {
-    return this.write(async (trx) => {
-      const res = await trx.deleteFrom('webhook_endpoints').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
-      if (Number(res.numDeletedRows) === 0) return false;
+    return this.writes.write(async (trx) => {
+      const found = await this.writes.deciding(trx.selectFrom('webhook_endpoints').select('id').where('org_id', '=', orgId).where('id', '=', id))
+        .executeTakeFirst();
+      if (!found) return false;
+      await trx.deleteFrom('webhook_endpoints').where('id', '=', id).execute();
       const deliveries = trx.selectFrom('webhook_deliveries').select('id').where('endpoint_id', '=', id);
       // Pending attempts end unsent; one already running finds its delivery gone and records nothing.
       await trx.updateTable('jobs').set({ status: 'done', lease_owner: null, lease_until: null })
@@ -49,15 +52,12 @@ export class SqlWebhooks {
     });
   }
 
-  setEndpointEnabled(orgId: string, id: string, enabled: boolean, reason: string | null, at: number): Promise<WebhookEndpoint | null> {
-    return this.write(async (trx) => {
-      await trx.updateTable('webhook_endpoints')
-        // Enabling starts a new failure streak: the 5-day clock restarts.
-        .set(enabled ? { enabled: 1, disabled_reason: null, first_failure_at: null, updated_at: at } : { enabled: 0, disabled_reason: reason, updated_at: at })
-        .where('org_id', '=', orgId).where('id', '=', id).execute();
-      const row = await trx.selectFrom('webhook_endpoints').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
-      return row ? toEndpoint(row) : null;
-    });
+  async setEndpointEnabled(orgId: string, id: string, enabled: boolean, reason: string | null, at: number): Promise<WebhookEndpoint | null> {
+    const row = await this.writes.writeOne((db) => db.updateTable('webhook_endpoints')
+      // Enabling starts a new failure streak: the 5-day clock restarts.
+      .set(enabled ? { enabled: 1, disabled_reason: null, first_failure_at: null, updated_at: at } : { enabled: 0, disabled_reason: reason, updated_at: at })
+      .where('org_id', '=', orgId).where('id', '=', id).returningAll().executeTakeFirst());
+    return row ? toEndpoint(row) : null;
   }
 
   async listDeliveries(endpointId: string, { cursor, limit, status }: ListOptions & { status?: WebhookDeliveryStatus }): Promise<Page<WebhookDeliveryLog>> {
@@ -84,7 +84,7 @@ export class SqlWebhooks {
   }
 
   recordAttempt(w: WebhookAttemptWrite): Promise<void> {
-    return this.write(async (trx) => {
+    return this.writes.write(async (trx) => {
       const current = await trx.selectFrom('webhook_deliveries').select(['job_id', 'attempts']).where('id', '=', w.deliveryId).executeTakeFirst();
       // Deleted with its endpoint, or superseded by a replay: only the job ends.
       if (current && current.job_id === w.jobId) {
@@ -113,15 +113,18 @@ export class SqlWebhooks {
     } else if (w.endpoint === 'failing') {
       await where.set({ first_failure_at: w.at }).where('first_failure_at', 'is', null).execute();
     } else if (typeof w.endpoint === 'object') {
-      const res = await where.set({ enabled: 0, disabled_reason: w.endpoint.disable, updated_at: w.at }).where('enabled', '=', 1).executeTakeFirst();
-      // Only the attempt that actually disabled it says so: concurrent failures emit one event.
-      if (Number(res.numUpdatedRows) === 1 && w.event) await this.log.insert(trx, [w.event]);
+      const row = await this.writes.deciding(trx.selectFrom('webhook_endpoints').select('enabled').where('id', '=', w.endpointId)).executeTakeFirst();
+      // Only the attempt that actually disables it says so: concurrent failures emit one event.
+      if (Number(row?.enabled) !== 1) return;
+      await where.set({ enabled: 0, disabled_reason: w.endpoint.disable, updated_at: w.at }).execute();
+      if (w.event) await this.log.insert(trx, [w.event], { except: w.endpointId });
     }
   }
 
   replayDelivery(endpointId: string, id: string, job: NewJob): Promise<WebhookDeliveryLog | 'in_flight' | null> {
-    return this.write(async (trx) => {
-      const row = await trx.selectFrom('webhook_deliveries').select(['job_id']).where('endpoint_id', '=', endpointId).where('id', '=', id).executeTakeFirst();
+    return this.writes.write(async (trx) => {
+      const row = await this.writes.deciding(trx.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpointId).where('id', '=', id))
+        .executeTakeFirst();
       if (!row) return null;
       const previous = await trx.selectFrom('jobs').select('status').where('id', '=', row.job_id).executeTakeFirst();
       if (previous?.status === 'leased') return 'in_flight' as const;
@@ -134,7 +137,9 @@ export class SqlWebhooks {
         id: job.id, queue: job.queue, payload_json: JSON.stringify(job.payload), status: 'pending', attempts: 0, run_at: job.runAt,
         lease_owner: null, lease_until: null, last_error: null, created_at: job.runAt, updated_at: job.runAt,
       }).execute();
-      return this.readDelivery(trx, endpointId, id);
+      // The row as just written, built here: this transaction's reads would not see it on D1.
+      const [replayed] = await this.withAttempts(trx, [{ ...row, status: 'pending', job_id: job.id, next_attempt_at: job.runAt, updated_at: job.runAt }]);
+      return replayed!;
     });
   }
 
@@ -144,9 +149,12 @@ export class SqlWebhooks {
   }
 
   private async withAttempts(db: Tx, rows: WebhookDeliveriesTable[]): Promise<WebhookDeliveryLog[]> {
-    if (rows.length === 0) return [];
-    const attempts = await db.selectFrom('webhook_attempts').selectAll().where('delivery_id', 'in', rows.map((r) => r.id))
-      .orderBy('delivery_id').orderBy('attempt').execute();
+    const attempts: WebhookAttemptsTable[] = [];
+    // D1 binds at most 100 variables per statement; a page may hold more deliveries.
+    for (let i = 0; i < rows.length; i += 90) {
+      attempts.push(...await db.selectFrom('webhook_attempts').selectAll().where('delivery_id', 'in', rows.slice(i, i + 90).map((r) => r.id))
+        .orderBy('delivery_id').orderBy('attempt').execute());
+    }
     return rows.map((r) => ({ ...toDelivery(r), attemptLog: attempts.filter((a) => a.delivery_id === r.id).map(toAttempt) }));
   }
 }
