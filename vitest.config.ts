@@ -18,7 +18,11 @@ export default defineConfig({
       },
       {
         // Inside Cloudflare's workerd runtime (Miniflare), with the bindings of wrangler.jsonc.
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc' } })],
+        plugins: [cloudflareTest({
+          wrangler: { configPath: './wrangler.jsonc' },
+          // A secret in production (`wrangler secret put`); fixed here so CI needs no .dev.vars.
+          miniflare: { bindings: { BREAKWATER_OPERATOR_TOKEN: 'test-operator-token-for-workerd' } },
+        })],
         test: { name: 'workers', include: workersTests, testTimeout: 30_000, hookTimeout: 60_000 },
       },
     ],

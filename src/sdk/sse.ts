@@ -77,6 +77,7 @@ async function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, ms: n
   try {
     return await Promise.race([reader.read(), idle]);
   } finally {
-    clearTimeout(timer);
+    // Workers' clearTimeout takes no undefined.
+    if (timer !== undefined) clearTimeout(timer);
   }
 }

@@ -102,6 +102,7 @@ async function authenticate(deps: CoreDeps, mail: IntakeMail, fromDomain: string
     deps.logger.warn({ err, lane: 'inbound' }, 'mail authentication failed');
     return uniformVerdicts('temperror', fromDomain);
   } finally {
-    clearTimeout(timer);
+    // Workers' clearTimeout takes no undefined.
+    if (timer !== undefined) clearTimeout(timer);
   }
 }

@@ -39,4 +39,36 @@ describe('JobRunner', () => {
     expect(ran).not.toBeNull();
     expect(ran!).toBeLessThan(1000);
   });
+
+  it('runOnce claims once, runs every claimed job to its outcome, and reports each later run time', async () => {
+    const jobs = ['a', 'b', 'c', 'd'].map((id) => ({ ...job, id }));
+    const calls: string[] = [];
+    const claimed: number[] = [];
+    const queue = {
+      async claim(_q: string, _o: string, _l: number, limit: number) {
+        claimed.push(limit);
+        return jobs.slice(0, limit);
+      },
+      async complete(id: string) { calls.push(`complete ${id}`); },
+      async retry(id: string, _o: string, runAt: number) { calls.push(`retry ${id} ${runAt}`); },
+      async defer(id: string, _o: string, runAt: number) { calls.push(`defer ${id} ${runAt}`); },
+      async fail(id: string) { calls.push(`fail ${id}`); },
+      async releaseAll() { return 0; },
+    } as unknown as Queue;
+    const later: number[] = [];
+    const runner = new JobRunner({
+      queue, queueName: 'q', owner: 'test', notifier: new MemoryNotifier(), clock: () => 1000, logger: silentLogger, concurrency: 2,
+      onLater: (at) => later.push(at),
+      handler: async (j) => {
+        if (j.id === 'a') return { kind: 'done' };
+        if (j.id === 'b') return { kind: 'retry', runAt: 5000, error: 'busy' };
+        if (j.id === 'c') return { kind: 'defer', runAt: 3000, reason: 'paced' };
+        throw new Error('fault');
+      },
+    });
+    expect(await runner.runOnce(10)).toBe(4);
+    expect(claimed).toEqual([10]);
+    expect(calls.sort()).toEqual(['complete a', 'defer c 3000', 'retry b 5000', 'retry d 61000']);
+    expect(later.sort()).toEqual([3000, 5000, 61000]);
+  });
 });

@@ -27,6 +27,8 @@ export interface JobRunnerOptions {
   leaseMs?: number;
   /** Poll even without a wake-up, for jobs due later and jobs of dead workers. */
   pollMs?: number;
+  /** Told when a job is given back to run at a later time (retry, deferral, fault): an event-driven runtime schedules its wake-up. */
+  onLater?: (runAt: number) => void;
 }
 
 /**
@@ -54,6 +56,20 @@ export class JobRunner {
     await this.loopDone;
     await Promise.allSettled([...this.running]);
     await this.o.queue.releaseAll(this.o.owner);
+  }
+
+  /**
+   * Claims due jobs once and runs them all to the end, for runtimes driven by events (a queue
+   * consumer, a cron trigger) rather than by the long-running loop. Resolves how many it claimed.
+   */
+  async runOnce(limit: number): Promise<number> {
+    const jobs = await this.o.queue.claim(this.o.queueName, this.o.owner, this.o.leaseMs ?? 60_000, limit, this.o.clock());
+    let next = 0;
+    const worker = async () => {
+      while (next < jobs.length) await this.run(jobs[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 8, jobs.length) }, worker));
+    return jobs.length;
   }
 
   private async loop(): Promise<void> {
@@ -113,10 +129,13 @@ export class JobRunner {
     try {
       const result = await this.o.handler(job);
       if (result.kind === 'done') await this.o.queue.complete(job.id, this.o.owner);
-      else if (result.kind === 'retry') await this.o.queue.retry(job.id, this.o.owner, result.runAt, result.error);
-      else if (result.kind === 'defer') {
+      else if (result.kind === 'retry') {
+        await this.o.queue.retry(job.id, this.o.owner, result.runAt, result.error);
+        this.o.onLater?.(result.runAt);
+      } else if (result.kind === 'defer') {
         this.noteDue(result.runAt);
         await (this.o.queue.defer ? this.o.queue.defer(job.id, this.o.owner, result.runAt) : this.o.queue.retry(job.id, this.o.owner, result.runAt, result.reason));
+        this.o.onLater?.(result.runAt);
         // Pacing defers often by design: not worth an info line each.
         this.o.logger.debug({ lane: this.o.lane, job: job.id, queue: job.queue, result: 'defer', reason: result.reason, run_at: result.runAt }, 'job');
         return;
@@ -124,7 +143,9 @@ export class JobRunner {
       this.o.logger.info({ lane: this.o.lane, job: job.id, queue: job.queue, attempt: job.attempts + 1, result: result.kind, ms: Date.now() - started, ...result.log }, 'job');
     } catch (err) {
       this.o.logger.error({ err, lane: this.o.lane, job: job.id, queue: job.queue }, 'job handler fault');
-      await this.o.queue.retry(job.id, this.o.owner, this.o.clock() + 60_000, err instanceof Error ? err.message : String(err)).catch(() => {});
+      const runAt = this.o.clock() + 60_000;
+      await this.o.queue.retry(job.id, this.o.owner, runAt, err instanceof Error ? err.message : String(err)).catch(() => {});
+      this.o.onLater?.(runAt);
     }
   }
 }

@@ -54,7 +54,8 @@ export class QueueSampler {
       } catch {
         // Reported as stale below; the scrape still answers.
       } finally {
-        clearTimeout(timer);
+        // Workers' clearTimeout takes no undefined.
+        if (timer !== undefined) clearTimeout(timer);
       }
       const prev = this.last.find((x) => x.queue === queue);
       return { queue, pending: prev?.pending ?? 0, oldestAgeMs: prev?.oldestAgeMs ?? null, fresh: false, sampledAt: now };

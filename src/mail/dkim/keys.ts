@@ -17,20 +17,19 @@ export interface DkimKey {
 }
 
 /** Web Crypto parameters for each algorithm; hash is SHA-256 for both (RFC 8301 §3.1). */
-export function webCryptoAlgorithm(algorithm: DkimAlgorithm): RsaHashedImportParams | Algorithm {
+export function webCryptoAlgorithm(algorithm: DkimAlgorithm): Parameters<SubtleCrypto['importKey']>[2] {
   return algorithm === 'rsa' ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } : { name: 'Ed25519' };
 }
 
 /** Generates a fresh DKIM key pair: RSA 2048 with exponent 65537, or Ed25519. */
 export async function generateDkimKey(algorithm: DkimAlgorithm): Promise<DkimKey> {
-  const params: RsaHashedKeyGenParams | Algorithm =
-    algorithm === 'rsa'
-      ? { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }
-      : { name: 'Ed25519' };
-  const pair = (await crypto.subtle.generateKey(params, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const privateKey = new Uint8Array(await crypto.subtle.exportKey('pkcs8', pair.privateKey));
+  // One call per algorithm: the DOM and workerd type these parameters under different names.
+  const pair = (algorithm === 'rsa'
+    ? await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify'])
+    : await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const privateKey = new Uint8Array((await crypto.subtle.exportKey('pkcs8', pair.privateKey)) as ArrayBuffer);
   // RFC 6376 §3.6.1: RSA p= is a SubjectPublicKeyInfo; RFC 8463 §4.2: Ed25519 p= is the bare key.
-  const publicKey = new Uint8Array(await crypto.subtle.exportKey(algorithm === 'rsa' ? 'spki' : 'raw', pair.publicKey));
+  const publicKey = new Uint8Array((await crypto.subtle.exportKey(algorithm === 'rsa' ? 'spki' : 'raw', pair.publicKey)) as ArrayBuffer);
   return { algorithm, privateKeyPkcs8: toBase64(privateKey), publicKeyDns: toBase64(publicKey) };
 }
 

@@ -13,6 +13,18 @@ export interface BreakwaterEnv {
   /** A secret (`wrangler secret put`), or `.dev.vars` locally. */
   BREAKWATER_OPERATOR_TOKEN?: string;
   BREAKWATER_SMTP_RELAY?: string;
+  // Optional variables (config.ts parses and checks every BREAKWATER_* one).
+  BREAKWATER_PUBLIC_URL?: string;
+  BREAKWATER_WEBHOOK_ALLOW_PRIVATE?: string;
+  BREAKWATER_REPUTATION_SELF_RESUME?: string;
+  BREAKWATER_KEY_RATE?: string;
+  BREAKWATER_KEY_BURST?: string;
+  BREAKWATER_INBOX_SEND_RATE?: string;
+  BREAKWATER_INBOX_SEND_BURST?: string;
+  BREAKWATER_MAX_IN_FLIGHT?: string;
+  /** The authserv-id whose Authentication-Results header is trusted for inbound verdicts. */
+  BREAKWATER_EMAIL_AUTHSERV_ID?: string;
+  BREAKWATER_DOH_URL?: string;
 }
 
 declare global {

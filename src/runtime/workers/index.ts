@@ -1,13 +1,28 @@
 import "./env.ts";
-import { DurableObject } from 'cloudflare:workers';
+import { composition } from './compose.ts';
+import { receiveEmail } from './email.ts';
+import type { BreakwaterEnv } from './env.ts';
+import { handleFetch } from './http.ts';
+import { consumeWakeUps, sweep } from './jobs.ts';
 
-// Skeleton: filled in by the Workers runtime work (issue 8).
-export class StoreWriter extends DurableObject {}
-export class LimiterShard extends DurableObject {}
-export class QuarantineRegistry extends DurableObject {}
+// The Durable Object classes wrangler.jsonc binds (STORE_WRITER, LIMITER, QUARANTINE).
+export { StoreWriter } from './objects/store-writer.ts';
+export { LimiterShard } from './objects/limiter-shard.ts';
+export { QuarantineRegistry } from './objects/quarantine-registry.ts';
 
+/** Breakwater at the edge (DESIGN §3): HTTP API, Email Workers MX, job queue consumer, cron. */
 export default {
-  async fetch(): Promise<Response> {
-    return new Response('breakwater worker: not wired yet', { status: 503 });
+  fetch: (request, env, ctx) => handleFetch(request, env, ctx),
+
+  async email(message, env) {
+    await receiveEmail(await composition(env), message);
   },
-} satisfies ExportedHandler;
+
+  async queue(batch, env) {
+    await consumeWakeUps(await composition(env), batch);
+  },
+
+  async scheduled(_controller, env) {
+    await sweep(await composition(env));
+  },
+} satisfies ExportedHandler<BreakwaterEnv>;
