@@ -6,7 +6,6 @@ import { MemoryNotifier } from '../../adapters/notifier/memory/memory-notifier.t
 import { QueueWakeNotifier, type WakeUp } from '../../adapters/notifier/queue-wake/queue-wake-notifier.ts';
 import { DohResolver } from '../../adapters/resolver/doh/doh-resolver.ts';
 import { SqlAdminReads } from '../../adapters/store/sql/admin-reads.ts';
-import { SqlListStore } from '../../adapters/store/sql/lists-store.ts';
 import { FetchWebhookSender } from '../../adapters/webhook-sender/fetch/fetch-webhook-sender.ts';
 import { DELIVERY_QUEUE, WEBHOOK_QUEUE, type CoreDeps } from '../../core/context.ts';
 import { startDeliverability } from '../../core/deliverability-init.ts';
@@ -70,7 +69,8 @@ async function compose(env: BreakwaterEnv): Promise<WorkerComposition> {
   }
   const logger = createConsoleLogger(config.BREAKWATER_LOG_LEVEL);
   const clock = systemClock;
-  const { store, local } = openWorkerStores(env);
+  // Every write of these ports goes to the StoreWriter object; `local` is read-only.
+  const { store, deliverability, lists, local } = openWorkerStores(env);
   // Once per isolate: the migrator finds every migration applied and returns (a fresh local D1 gets them all).
   await store.migrate();
 
@@ -99,12 +99,12 @@ async function compose(env: BreakwaterEnv): Promise<WorkerComposition> {
     resolver, webhookSender: new FetchWebhookSender(),
   };
   core.deliverability = await startDeliverability({
-    store: local.deliverability, clock, notifier, logger, defaultDomain: config.BREAKWATER_DOMAIN,
+    store: deliverability, clock, notifier, logger, defaultDomain: config.BREAKWATER_DOMAIN,
     settings: { orgSelfResume: config.BREAKWATER_REPUTATION_SELF_RESUME },
   });
   // Without an authserv-id to trust, inbound verdicts are recorded as not checked (auth: null).
   if (config.BREAKWATER_EMAIL_AUTHSERV_ID) core.mailAuth = new HeaderAuthenticator({ authservId: config.BREAKWATER_EMAIL_AUTHSERV_ID });
-  core.lists = new ListRegistry({ store: new SqlListStore(local.db), clock });
+  core.lists = new ListRegistry({ store: lists, clock });
   core.pacer = new DeliveryPacer({ limiter: edge.limiter, clock });
   // Lane counts of this isolate only: /v1/telemetry/lanes answers from them; /metrics has no
   // backend here (no process to scrape) and answers 404.

@@ -1,31 +1,33 @@
 import { D1Store } from '../../adapters/store/d1/d1-store.ts';
-import { routedStore } from '../../adapters/store/d1/routed-store.ts';
+import { routed } from '../../adapters/store/d1/routed-store.ts';
+import type { DeliverabilityStore } from '../../core/deliverability.ts';
+import type { ListStore } from '../../core/inbound/lists.ts';
 import type { Queue, Store } from '../../core/ports.ts';
 import type { BreakwaterEnv } from './env.ts';
-import type { WriteOutcome } from './objects/store-writer.ts';
+import { storeWriterRpc } from './objects/store-writer.ts';
 
 export interface WorkerStores {
   /** The Store and Queue ports: reads from this isolate's D1, writes through the StoreWriter object. */
   store: Store & Queue;
+  /** Domains, DKIM keys, suppressions, reputation, recipient history: routed the same way. */
+  deliverability: DeliverabilityStore;
+  /** Allow and block list entries: routed the same way. */
+  lists: ListStore;
   /**
-   * This isolate's D1Store, for what the ports do not cover: the Kysely handle (list entries,
-   * operator reads) and the deliverability tables (domains, suppressions, reputation).
+   * This isolate's D1Store, read-only: the Kysely handle for operator reads. Any write through it
+   * fails at once (D1ReadOnlyError) instead of bypassing the one writer.
    */
   local: D1Store;
 }
 
 /** D1 for rows and jobs, R2 for raw MIME and attachments; one place to change when the store's wiring does. */
-export function openWorkerStores(env: BreakwaterEnv): WorkerStores {
-  const local = new D1Store(env.DB, { blobs: env.BLOBS });
-  const store = routedStore(local, {
-    async write(method, args) {
-      // A stub per call: the composition lives for the isolate, and workerd refuses a stub made
-      // while serving one request to any other request ("Cannot perform I/O on behalf of a different request").
-      const writer = env.STORE_WRITER.get(env.STORE_WRITER.idFromName('primary'));
-      const outcome = (await writer.write(method, args)) as WriteOutcome;
-      if (outcome.ok) return outcome.value;
-      throw Object.assign(new Error(outcome.error.message), outcome.error);
-    },
-  });
-  return { store, local };
+export function openWorkerStores(env: Pick<BreakwaterEnv, 'DB' | 'BLOBS' | 'STORE_WRITER'>): WorkerStores {
+  const local = new D1Store(env.DB, { blobs: env.BLOBS, readOnly: true });
+  const writer = storeWriterRpc(env);
+  return {
+    store: routed('store', local, writer),
+    deliverability: routed('deliverability', local.deliverability, writer),
+    lists: routed('lists', local.lists, writer),
+    local,
+  };
 }

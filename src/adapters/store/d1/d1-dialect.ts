@@ -1,8 +1,9 @@
 import {
-  SelectQueryNode, SqliteAdapter, SqliteQueryCompiler, sql,
+  SelectQueryNode, SqliteAdapter, sql,
   type CompiledQuery, type DatabaseConnection, type DatabaseIntrospector, type DatabaseMetadata, type DatabaseMetadataOptions,
   type Dialect, type Driver, type Kysely, type QueryResult, type SchemaMetadata, type TableMetadata,
 } from 'kysely';
+import { D1QueryCompiler } from './d1-query-compiler.ts';
 
 /**
  * Kysely on Cloudflare D1. D1 has no interactive transactions (it refuses BEGIN and SAVEPOINT);
@@ -15,6 +16,7 @@ import {
  *
  * Nothing is isolated between the reads and the commit: callers that decide on what they read
  * serialise their writers (d1-store.ts) and follow SqlWrites' rule (read, decide, write).
+ * Value lists bind as one JSON parameter (d1-query-compiler.ts): D1 takes 100 bound values at most.
  */
 export class D1Dialect implements Dialect {
   constructor(private readonly database: D1Database) {}
@@ -27,8 +29,8 @@ export class D1Dialect implements Dialect {
     return new D1Driver(this.database);
   }
 
-  createQueryCompiler(): SqliteQueryCompiler {
-    return new SqliteQueryCompiler();
+  createQueryCompiler(): D1QueryCompiler {
+    return new D1QueryCompiler();
   }
 
   createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { newId } from '../../../core/ids.ts';
-import { storeWriterRpc, writerRoutedStore } from '../../../runtime/workers/objects/store-writer.ts';
+import { storeWriterRpc } from '../../../runtime/workers/objects/store-writer.ts';
 import { attachmentKey, rawKey } from '../sql/message-blobs.ts';
 import { storeContract } from '../store-contract.ts';
 import { ALL_BYTES, idempotency, makeInbox, makeKey, makeOrg, makeStored, outboundWrite, T0, tag } from '../store-contract-fixtures.ts';
@@ -21,20 +21,10 @@ storeContract('D1', async () => ({ store: await open(new D1Store(env.DB)), clean
 
 storeContract('D1, bodies in R2', async () => ({ store: await open(new D1Store(env.DB, { blobs: env.BLOBS })), cleanup: async () => {} }));
 
-/** The routed store's local side: a method the route table sends here by mistake fails the suite. */
-class ReadOnlyD1Store extends D1Store {
-  protected override write(): Promise<never> {
-    return Promise.reject(new Error('a read route wrote'));
-  }
-
-  protected override writeOne(): Promise<never> {
-    return Promise.reject(new Error('a read route wrote'));
-  }
-}
-
+// The local side is read-only, as in the Worker: a method the route table sends there by mistake fails the suite.
 storeContract('D1 through the StoreWriter Durable Object', async () => {
   await open(new D1Store(env.DB));
-  return { store: routedStore(new ReadOnlyD1Store(env.DB, { blobs: env.BLOBS }), storeWriterRpc(env)), cleanup: async () => {} };
+  return { store: routedStore(new D1Store(env.DB, { blobs: env.BLOBS, readOnly: true }), storeWriterRpc(env)), cleanup: async () => {} };
 });
 
 describe('D1Store', () => {
@@ -177,8 +167,10 @@ describe('StoreWriter', () => {
   it('runs write methods only, and hands faults back with their code', async () => {
     await open(new D1Store(env.DB));
     const writer = env.STORE_WRITER.get(env.STORE_WRITER.idFromName('primary'));
-    expect(await writer.write('getOrg' as never, [newId('org')])).toMatchObject({ ok: false, error: { name: 'TypeError' } });
-    const store = writerRoutedStore(env);
+    for (const [port, method] of [['store', 'getOrg'], ['lists', 'getEntry'], ['deliverability', 'insertEntry'], ['nowhere', 'createOrg']]) {
+      expect(await writer.write(port as never, method!, [newId('org')]), `${port}.${method}`).toMatchObject({ ok: false, error: { name: 'TypeError' } });
+    }
+    const store = routedStore(new D1Store(env.DB, { readOnly: true }), storeWriterRpc(env));
     const org = makeOrg();
     const key = makeKey(org.id);
     await store.createOrg(org, key);

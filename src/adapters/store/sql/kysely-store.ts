@@ -14,6 +14,7 @@ import { SqlEventLog, type EventIdOrder, type Tx } from './event-log.ts';
 import { GroupCommit } from './group-commit.ts';
 import { SqlWebhooks } from './webhook-store.ts';
 import { SqlDeliverability } from './deliverability-store.ts';
+import { SqlListStore } from './lists-store.ts';
 import { attachmentKey, rawKey, type MessageBlobs } from './message-blobs.ts';
 import { migrations, type DialectTypes } from './migrations.ts';
 import type { Database } from './schema.ts';
@@ -58,6 +59,8 @@ export class KyselyStore implements Store, Queue {
   private readonly webhooks: SqlWebhooks;
   /** Domains, suppressions, reputation, recipient history (deliverability-store.ts), sharing these writes and the event log. */
   readonly deliverability: SqlDeliverability;
+  /** Allow and block list entries (lists-store.ts), sharing these writes. */
+  readonly lists: SqlListStore;
 
   private readonly writes: SqlWrites;
   private readonly blobs: MessageBlobs | null;
@@ -75,6 +78,7 @@ export class KyselyStore implements Store, Queue {
     this.eventLog = new SqlEventLog(this.db, this.writes, options.eventIdOrder);
     this.webhooks = new SqlWebhooks(this.db, this.writes, this.eventLog);
     this.deliverability = new SqlDeliverability(this.db, this.writes, this.eventLog, this.blobs);
+    this.lists = new SqlListStore(this.db, this.writes);
   }
 
   /**

@@ -2,7 +2,9 @@ import type { Kysely } from 'kysely';
 import type { ListEntry, ListFilter, ListStore } from '../../../core/inbound/lists.ts';
 import type { Page } from '../../../core/model.ts';
 import type { ListOptions } from '../../../core/ports.ts';
+import type { Tx } from './event-log.ts';
 import type { Database, ListEntriesTable } from './schema.ts';
+import type { SqlWrites } from './writes.ts';
 
 const toEntry = (r: ListEntriesTable): ListEntry => ({
   id: r.id, orgId: r.org_id, inboxId: r.inbox_id, direction: r.direction as ListEntry['direction'],
@@ -11,10 +13,16 @@ const toEntry = (r: ListEntriesTable): ListEntry => ({
 
 /**
  * Allow and block list entries in the primary database, on any Kysely dialect. Read in full per
- * org by the in-memory ListRegistry; the API pages them. Writes are rare: no group commit.
+ * org by the in-memory ListRegistry; the API pages them. Writes are rare: without `writes` each
+ * is a plain transaction; a store that must serialise its writers (D1) passes its own, and the
+ * bodies follow SqlWrites' rule (read, decide, write).
  */
 export class SqlListStore implements ListStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly writes: Pick<SqlWrites, 'write'>;
+
+  constructor(private readonly db: Kysely<Database>, writes?: Pick<SqlWrites, 'write'>) {
+    this.writes = writes ?? { write: <T>(fn: (trx: Tx) => Promise<T>) => db.transaction().execute(fn) };
+  }
 
   async loadEntries(orgId: string): Promise<ListEntry[]> {
     const rows = await this.db.selectFrom('list_entries').selectAll().where('org_id', '=', orgId).execute();
@@ -36,7 +44,7 @@ export class SqlListStore implements ListStore {
   }
 
   async insertEntry(e: ListEntry): Promise<{ ok: true } | { ok: false; existing: ListEntry }> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.writes.write(async (trx) => {
       // Checked in the transaction, not by a unique index: inbox_id NULL (org-wide) would never
       // collide in one. Two concurrent creates may both pass; the index then reads block first.
       let q = trx.selectFrom('list_entries').selectAll().where('org_id', '=', e.orgId)
@@ -63,7 +71,7 @@ export class SqlListStore implements ListStore {
   }
 
   async deleteEntry(orgId: string, id: string): Promise<ListEntry | null> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.writes.write(async (trx) => {
       const row = await trx.selectFrom('list_entries').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
       if (!row) return null;
       await trx.deleteFrom('list_entries').where('id', '=', id).execute();

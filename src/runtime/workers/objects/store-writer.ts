@@ -1,7 +1,8 @@
 import { DurableObject } from 'cloudflare:workers';
 import { D1Store } from '../../../adapters/store/d1/d1-store.ts';
-import { isWriteMethod, routedStore, type StoreWriterRpc, type WriteMethod } from '../../../adapters/store/d1/routed-store.ts';
-import type { Queue, Store } from '../../../core/ports.ts';
+import type { StoreWriterRpc } from '../../../adapters/store/d1/routed-store.ts';
+import { isWriteMethod, type WritePort, type WritePorts } from '../../../adapters/store/d1/write-routes.ts';
+import { createConsoleLogger } from '../console-logger.ts';
 import type { BreakwaterEnv } from '../env.ts';
 
 /** The one StoreWriter of a deployment: every isolate's writes meet in it. */
@@ -15,24 +16,32 @@ export type WriteOutcome = { ok: true; value: unknown } | { ok: false; error: { 
 
 /**
  * Every write of the Worker, from any isolate, runs here, in one D1Store whose writes run one
- * at a time. So the D1 primary sees one writer, as single-node SQLite does: a write body's reads
- * and its batch see no other writer in between, and event ids, drawn here, stay in commit order.
- * Bodies go to R2 (BLOBS) before the rows that point to them commit.
+ * at a time: the Store and Queue, deliverability (domains, DKIM keys, suppressions, reputation)
+ * and list entries alike. So the D1 primary sees one writer, as single-node SQLite does: a write
+ * body's reads and its batch see no other writer in between, and event ids, drawn here, stay in
+ * commit order. Bodies go to R2 (BLOBS) before the rows that point to them commit.
  */
 export class StoreWriter extends DurableObject<BreakwaterEnv> {
-  private readonly store: D1Store;
+  private readonly ports: WritePorts;
 
   constructor(ctx: DurableObjectState, env: BreakwaterEnv) {
     super(ctx, env);
-    this.store = new D1Store(env.DB, { blobs: env.BLOBS });
+    // Warn-level whatever BREAKWATER_LOG_LEVEL says: the object must start even when a variable is bad.
+    const logger = createConsoleLogger('warn', { service: 'breakwater', object: 'StoreWriter' });
+    const store = new D1Store(env.DB, {
+      blobs: env.BLOBS,
+      onStall: (stallMs) => logger.warn({ stallMs }, 'a store write has not settled; the next write no longer waits for it'),
+    });
+    this.ports = { store, deliverability: store.deliverability, lists: store.lists };
   }
 
-  /** Runs the named Store or Queue write method with its arguments; refuses any other name. */
-  async write(method: WriteMethod, args: unknown[]): Promise<WriteOutcome> {
+  /** Runs the named port's write method with its arguments; refuses any other name. */
+  async write(port: WritePort, method: string, args: unknown[]): Promise<WriteOutcome> {
     try {
-      // RPC hands over any string: only the write table's names run.
-      if (!isWriteMethod(method)) throw new TypeError(`not a store write: ${String(method)}`);
-      return { ok: true, value: await (this.store[method] as (...a: unknown[]) => Promise<unknown>)(...args) };
+      // RPC hands over any strings: only the write table's names run.
+      if (!isWriteMethod(port, method)) throw new TypeError(`not a store write: ${String(port)}.${String(method)}`);
+      const target = this.ports[port] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+      return { ok: true, value: await target[method]!(...args) };
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
       const code = (e as { code?: unknown }).code;
@@ -41,20 +50,16 @@ export class StoreWriter extends DurableObject<BreakwaterEnv> {
   }
 }
 
-/** The StoreWriter's RPC as routedStore's writer: an outcome that is a fault is thrown again here. */
+/** The StoreWriter's RPC as the routed ports' writer: an outcome that is a fault is thrown again here. */
 export function storeWriterRpc(env: Pick<BreakwaterEnv, 'STORE_WRITER'>): StoreWriterRpc {
   return {
-    async write(method, args) {
-      // A stub per call: workerd refuses a stub made while serving one request to any other.
+    async write(port, method, args) {
+      // A stub per call: the composition lives for the isolate, and workerd refuses a stub made
+      // while serving one request to any other request ("Cannot perform I/O on behalf of a different request").
       const writer = env.STORE_WRITER.get(env.STORE_WRITER.idFromName(WRITER_NAME));
-      const outcome = (await writer.write(method, args)) as WriteOutcome;
+      const outcome = (await writer.write(port, method, args)) as WriteOutcome;
       if (outcome.ok) return outcome.value;
       throw Object.assign(new Error(outcome.error.message), outcome.error);
     },
   };
-}
-
-/** The Worker's Store and Queue: reads from this isolate's D1 (and R2), writes through the StoreWriter. */
-export function writerRoutedStore(env: Pick<BreakwaterEnv, 'DB' | 'BLOBS' | 'STORE_WRITER'>): Store & Queue {
-  return routedStore(new D1Store(env.DB, { blobs: env.BLOBS }), storeWriterRpc(env));
 }
