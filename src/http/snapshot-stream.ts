@@ -22,7 +22,7 @@ export function snapshotStream(o: SnapshotStreamOptions): ReadableStream<Uint8Ar
   let closed = false;
   const stop = () => {
     closed = true;
-    clearInterval(timer);
+    if (timer !== undefined) clearInterval(timer);
   };
   return new ReadableStream<Uint8Array>({
     start(controller) {

@@ -16,7 +16,7 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, where: 
 export function parseJson(bytes: Uint8Array): unknown {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     throw new BreakwaterError('invalid_json', 'the body is not valid UTF-8');
   }
