@@ -61,6 +61,16 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/**
+ * The main thread's time on a CPU and waiting for one (runqueue), in ms, from schedstat. On a
+ * 2-core machine the load generator, B's client and the server share the cores: the wait says
+ * how much of a phase the server spent ready to run but not running.
+ */
+function schedMs(pid: number): { onCpu: number; waiting: number } {
+  const [onCpu, waiting] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+  return { onCpu: onCpu! / 1e6, waiting: waiting! / 1e6 };
+}
+
 function memoryMb(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
@@ -165,18 +175,22 @@ async function main() {
 
     console.log(`phase 2/3: baseline — bare Hono answering the same 429, ${CONNECTIONS} connections, ${BASELINE_MS / 1000} s`);
     const bareCpu0 = cpuMs(barePid);
+    const bareSched0 = schedMs(barePid);
     const baseline = await storm({ port: barePort, connections: CONNECTIONS, durationMs: BASELINE_MS, maxRequests: MAX_REQUESTS, path: `/v1/inboxes/${a.inboxId}/messages`, auth: a.key, tag: `${tag}-bare` });
     const bareCpu = cpuMs(barePid) - bareCpu0;
+    const bareSched1 = schedMs(barePid);
 
     console.log(`phase 3/3: storm — A from ${CONNECTIONS} connections for ${STORM_MS / 1000} s, B at ${B_PER_SECOND}/s throughout`);
     const sql0 = await sqlCounts(pid, countFile);
     const mem0 = memoryMb(pid);
     const cpu0 = cpuMs(pid);
+    const sched0 = schedMs(pid);
     const [rogue, steady] = await Promise.all([
       storm({ port: Number(new URL(bw.url).port), connections: CONNECTIONS, durationMs: STORM_MS, maxRequests: MAX_REQUESTS, path: `/v1/inboxes/${a.inboxId}/messages`, auth: a.key, tag: `${tag}-storm` }),
       steadySends({ url: bw.url, key: b.key, inboxId: b.inboxId, perSecond: B_PER_SECOND, durationMs: STORM_MS, tag: `${tag}-storm` }),
     ]);
     const serverCpu = cpuMs(pid) - cpu0;
+    const sched1 = schedMs(pid);
     const mem1 = memoryMb(pid);
     const sql1 = await sqlCounts(pid, countFile);
 
@@ -228,6 +242,8 @@ async function main() {
       { figure: 'server CPU per A request (µs)', value: fmt((serverCpu * 1000) / rogue.responses, 1), target: '', ok: '' },
       { figure: 'bare Hono CPU per request (µs)', value: fmt((bareCpu * 1000) / baseline.responses, 1), target: '', ok: '' },
       { figure: 'server CPU busy during storm', value: `${fmt((100 * serverCpu) / rogue.elapsedMs)} %`, target: '', ok: '' },
+      { figure: 'main thread on a CPU / waiting for one: storm', value: `${fmt((100 * (sched1.onCpu - sched0.onCpu)) / rogue.elapsedMs)} % / ${fmt((100 * (sched1.waiting - sched0.waiting)) / rogue.elapsedMs)} %`, target: '', ok: '' },
+      { figure: 'main thread on a CPU / waiting for one: bare', value: `${fmt((100 * (bareSched1.onCpu - bareSched0.onCpu)) / baseline.elapsedMs)} % / ${fmt((100 * (bareSched1.waiting - bareSched0.waiting)) / baseline.elapsedMs)} %`, target: '', ok: '' },
       { figure: 'load generator CPU busy (storm / bare)', value: `${fmt((100 * rogue.cpuMs) / rogue.elapsedMs)} % / ${fmt((100 * baseline.cpuMs) / baseline.elapsedMs)} %`, target: '', ok: '' },
       { figure: 'A accepted (202) / rejected', value: `${aAccepted} / ${aRejected}`, target: '', ok: '' },
       { figure: 'rows written for A', value: String(aRows), target: `≤ ${fmt(rowBound)} (+1)`, ok: ok(aRows <= rowBound + 1 && aRows === aAccepted) },

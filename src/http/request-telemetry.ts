@@ -24,8 +24,7 @@ function inboxOf(log: RequestLog, path: string): string | null {
 }
 
 /** One answered request as lane telemetry sees it: lane, route pattern, outcome, ids, latency. */
-export function requestObservation(c: Context, log: RequestLog, ms: number): RequestObservation {
-  const status = c.res.status;
+export function requestObservation(c: Context, log: RequestLog, status: number, ms: number): RequestObservation {
   return {
     lane: (log.lane ?? 'control') as Lane,
     // The policy's pattern, never the raw path: a bounded label (unmatched paths share one).

@@ -2,9 +2,12 @@ import type { Context, Hono } from 'hono';
 import { BreakwaterError } from '../core/errors.ts';
 import { isValidIdempotencyKey, parseIdempotencyKey } from '../core/idempotency/idempotency.ts';
 import type { AppDeps } from './app-deps.ts';
-import type { AppEnv } from './app-env.ts';
-import { checkLoop, checkQuarantine, spendKey, type Spent } from './edge/edge-steps.ts';
-import { authenticate } from './middleware/authenticate.ts';
+import type { KeyPrincipal, Principal } from '../core/auth/principal.ts';
+import type { AppEnv, RequestLog } from './app-env.ts';
+import { checkLoop, checkQuarantine, KEY_FIX, spendKey, spentOf, takeKeySync, type Spent } from './edge/edge-steps.ts';
+import { RefusalCache } from './edge/refusal-cache.ts';
+import { authenticate, authenticateCached } from './middleware/authenticate.ts';
+import { errorResponse, finish, openRequest, recordRefusal, type RequestScope } from './request-scope.ts';
 import { readBodyLimited } from './middleware/body.ts';
 import { parseJson, validate } from './middleware/validate.ts';
 import { KiB, type RoutePolicy } from './policy.ts';
@@ -42,29 +45,33 @@ async function readJsonBody(c: Context, limit: number): Promise<{ bytes: Uint8Ar
   return { bytes, value: parseJson(bytes) };
 }
 
+/** A step the synchronous prelude left to the async part of the chain. */
+const LATER = undefined;
+
 /**
  * The chain a policy describes, cheapest refusal first: auth (cached), quarantine, the key
  * bucket, required headers — all from memory — then the body (limited), loop detection,
  * schema, the rest of the key cost, and only then the handler, under the in-flight gate.
+ *
+ * The first three run without an await when they can (a cached key, the memory limiter): a key
+ * whose bucket is empty, the storm case, is answered synchronously from a preformatted refusal,
+ * before the body is read and with no Promise for @hono/node-server to wait on.
  */
-function chain(deps: AppDeps, policy: RoutePolicy) {
+function chain(deps: AppDeps, policy: RoutePolicy, keyRefusals: RefusalCache) {
   const limit = policy.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const loopCheck = policy.loopCheck ?? policy.method !== 'GET';
   const gated = policy.store !== false;
-  return async (c: Context<AppEnv>): Promise<Response> => {
-    const requestId = c.get('requestId');
-    const log = c.get('log');
-    log.lane = policy.lane;
-    log.route = `${policy.method} ${policy.path}`;
-    let spent: Spent | null = null;
+  const route = `${policy.method} ${policy.path}`;
+
+  /** Everything after the key bucket; `principal` and `spent` are LATER when the prelude could not settle them. */
+  async function rest(c: Context<AppEnv>, scope: RequestScope, principal: Principal | null | undefined, spent: Spent | null | undefined): Promise<Response> {
+    const { requestId, log } = scope;
     try {
-      const principal = await authenticate(deps, policy.auth, c);
-      if (principal?.kind === 'key') {
-        log.org = principal.orgId;
-        log.key = principal.key.id;
-        checkQuarantine(deps, principal, policy.lane);
-        spent = await spendKey(deps, principal.key.id, 1);
+      if (principal === LATER) {
+        principal = await authenticate(deps, policy.auth, c);
+        if (principal?.kind === 'key') admitKey(principal, log);
       }
+      if (spent === LATER) spent = principal?.kind === 'key' ? await spendKey(deps, principal.key.id, 1) : null;
       for (const name of policy.requiredHeaders ?? []) {
         if (!c.req.header(name)) throw new BreakwaterError('missing_header', `the ${name} header is required`, { fix: `Send the ${name} header.` });
       }
@@ -87,7 +94,7 @@ function chain(deps: AppDeps, policy: RoutePolicy) {
       const query = policy.query ? validate(policy.query, c.req.query(), 'query') : undefined;
       const params = c.req.param() as Record<string, string>;
       if (params.id) log.target = params.id;
-      const run = () => policy.handler({ c, deps, principal, requestId, body, query, params, idempotencyKey, requestHash, signal: c.req.raw.signal });
+      const run = () => policy.handler({ c, deps, principal: principal ?? null, requestId, body, query, params, idempotencyKey, requestHash, signal: c.req.raw.signal });
       const result = gated ? await deps.edge.gate.run(run) : await run();
       if (result instanceof Response) {
         if (spent) for (const [k, v] of Object.entries(spent.headers)) result.headers.set(k, v);
@@ -95,24 +102,56 @@ function chain(deps: AppDeps, policy: RoutePolicy) {
       }
       return json(result.status, result.body, requestId, spent ? { ...spent.headers, ...result.headers } : result.headers);
     } catch (err) {
-      // Refusals after the key bucket still tell the client where it stands.
-      if (spent && err instanceof BreakwaterError) err.extras.headers = { ...spent.headers, ...err.extras.headers };
-      // The rest of an oversized body is never read: close the connection, or Node drains the
-      // whole declared Content-Length (any size) to keep it alive.
-      if (err instanceof BreakwaterError && err.code === 'payload_too_large') err.extras.headers = { ...err.extras.headers, connection: 'close' };
-      throw err;
+      if (err instanceof BreakwaterError) {
+        // Refusals after the key bucket still tell the client where it stands.
+        if (spent) err.extras.headers = { ...spent.headers, ...err.extras.headers };
+        // The rest of an oversized body is never read: close the connection, or Node drains the
+        // whole declared Content-Length (any size) to keep it alive.
+        if (err.code === 'payload_too_large') err.extras.headers = { ...err.extras.headers, connection: 'close' };
+      }
+      return errorResponse(deps, scope, err);
     }
+  }
+
+  /** A key's ids on the log, and its quarantine (throws the refusal). */
+  function admitKey(principal: KeyPrincipal, log: RequestLog): void {
+    log.org = principal.orgId;
+    log.key = principal.key.id;
+    checkQuarantine(deps, principal, policy.lane);
+  }
+
+  return (c: Context<AppEnv>): Response | Promise<Response> => {
+    const scope = openRequest(c, { lane: policy.lane, route });
+    let principal: Principal | null | undefined = LATER;
+    let spent: Spent | null | undefined = LATER;
+    try {
+      principal = authenticateCached(deps, policy.auth, c);
+      if (principal === null) spent = null;
+      else if (principal?.kind === 'key') {
+        admitKey(principal, scope.log);
+        const d = takeKeySync(deps, principal.key.id, 1);
+        if (d && !d.ok) {
+          recordRefusal(deps, scope.log, 'rate_limited');
+          return finish(deps, c, scope, keyRefusals.respond(d, scope.requestId));
+        }
+        if (d) spent = spentOf(d);
+      }
+    } catch (err) {
+      return finish(deps, c, scope, errorResponse(deps, scope, err));
+    }
+    return rest(c, scope, principal, spent).then((res) => finish(deps, c, scope, res));
   };
 }
 
 /** Registers every policy of the table; a route can only exist through its policy. */
 export function registerRoutes(app: Hono<AppEnv>, deps: AppDeps, table: RoutePolicy[]): void {
   const seen = new Set<string>();
+  const keyRefusals = new RefusalCache('rate_limited', KEY_FIX);
   for (const policy of table) {
     const id = `${policy.method} ${policy.path}`;
     if (seen.has(id)) throw new Error(`duplicate route policy: ${id}`);
     if (!policy.lane || !policy.auth || !policy.operationId) throw new Error(`incomplete route policy: ${id}`);
     seen.add(id);
-    app.on(policy.method, policy.path, chain(deps, policy));
+    app.on(policy.method, policy.path, chain(deps, policy, keyRefusals));
   }
 }

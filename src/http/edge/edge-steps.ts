@@ -16,12 +16,26 @@ export interface Spent {
   headers: Record<string, string>;
 }
 
+/** What a refused key is told to do (DESIGN §4 `fix`). */
+export const KEY_FIX = 'Back off: wait for Retry-After before the next request, and retry with exponential back-off.';
+
+/** Takes `cost` tokens of the key's bucket without an await; undefined when the limiter cannot (Redis). */
+export function takeKeySync(deps: AppDeps, keyId: string, cost: number): LimitDecision | undefined {
+  const rule = deps.edge.limits.key;
+  return deps.edge.limiter.takeSync?.(keyId, rule, Math.min(cost, rule.burst));
+}
+
+/** An allowed take of the key bucket, with the RateLimit fields every answer carries. */
+export function spentOf(d: LimitDecision): Spent {
+  return { decision: d, headers: rateLimitHeaders(d.rule.name, d) as unknown as Record<string, string> };
+}
+
 /** Takes `cost` tokens of the key's bucket; an empty bucket is a 429 with the draft's fields. */
 export async function spendKey(deps: AppDeps, keyId: string, cost: number): Promise<Spent> {
   const rule = deps.edge.limits.key;
   const d = await take(deps.edge.limiter, keyId, rule, Math.min(cost, rule.burst));
-  if (!d.ok) throw rateLimited(d, 'rate_limited', 'Back off: wait for Retry-After before the next request, and retry with exponential back-off.');
-  return { decision: d, headers: rateLimitHeaders(rule.name, d) as unknown as Record<string, string> };
+  if (!d.ok) throw rateLimited(d, 'rate_limited', KEY_FIX);
+  return spentOf(d);
 }
 
 /** A quarantined key is refused on the quarantined lane; control calls only when both lanes are. */

@@ -12,6 +12,8 @@ import { sessionPrincipal } from '../dashboard/session.ts';
 const unauthorized = (detail: string) =>
   new BreakwaterError('unauthorized', detail, { fix: 'Send Authorization: Bearer <key> with a valid, unrevoked key.' });
 
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
 const TOO_MANY_FAILURES = 'Too many failed authentications from this address; fix the key, then wait for Retry-After.';
 
 /** A failed authentication spends a token of the client address's bucket (DESIGN §5: 10/min). */
@@ -47,7 +49,7 @@ export async function authenticate(deps: AppDeps, auth: RouteAuth, c: Context): 
     const session = await sessionPrincipal(deps.operatorTokenHash, c, deps.clock());
     if (session) return session;
   }
-  const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  const m = header ? BEARER.exec(header) : null;
   if (!m) return fail(deps, c, unauthorized(header ? 'the Authorization header is not "Bearer <key>"' : 'the Authorization header is missing'));
   const token = m[1]!;
   if (!token.startsWith('bw_')) {
@@ -70,5 +72,21 @@ export async function authenticate(deps: AppDeps, auth: RouteAuth, c: Context): 
   if (auth === 'operator') {
     throw new BreakwaterError('forbidden_scope', 'this call needs the operator token', { fix: 'Use the operator token, not an org key.' });
   }
+  return { kind: 'key', key: check.key, orgId: check.key.orgId, plan: check.plan };
+}
+
+/**
+ * The caller without an await, where that needs no I/O: a route without auth, or an API key the
+ * verifier holds as valid. undefined: `authenticate` must decide (an uncached or bad key, the
+ * operator token, a session cookie, a missing header), and it answers any refusal.
+ */
+export function authenticateCached(deps: AppDeps, auth: RouteAuth, c: Context): Principal | null | undefined {
+  if (auth === 'none') return null;
+  if (auth === 'operator') return undefined;
+  const header = c.req.header('authorization');
+  const m = header ? BEARER.exec(header) : null;
+  if (!m || !m[1]!.startsWith('bw_')) return undefined;
+  const check = deps.keys.cached(m[1]!);
+  if (!check?.ok) return undefined;
   return { kind: 'key', key: check.key, orgId: check.key.orgId, plan: check.plan };
 }
