@@ -112,6 +112,7 @@ async function storm(shape: Shape): Promise<Figures> {
 async function sends(shape: Shape): Promise<Figures> {
   const { key, from, to } = await setup(shape, 'unlimited');
   const tag = Math.random().toString(36).slice(2, 8);
+  const failures = new Map<string, number>();
   const r = await closedLoop({
     url: shape.url, connections: SEND_CONNECTIONS, seconds: SECONDS, maxRequests: MAX_REQUESTS,
     request: (i) => ({
@@ -119,7 +120,11 @@ async function sends(shape: Shape): Promise<Figures> {
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': `edge-${tag}-${i}` },
       body: JSON.stringify({ to: [to], subject: `edge ${i}`, text: `message ${i} ${'lorem ipsum '.repeat(40)}` }),
     }),
+    onResponse: (_i, status, body) => {
+      if (status >= 500) failures.set(body.slice(0, 200), (failures.get(body.slice(0, 200)) ?? 0) + 1);
+    },
   });
+  for (const [body, n] of failures) console.log(`  ${shape.name}: ${n} × ${body}`);
   return figures(r, true);
 }
 

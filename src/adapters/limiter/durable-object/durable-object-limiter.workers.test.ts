@@ -41,8 +41,33 @@ describe('DurableObjectLimiter', () => {
     for (let i = 0; i < 40; i++) await limiter.take(key, perKey);
     expect(await limiter.take(key, daily)).toMatchObject({ ok: false, remaining: 0 });
     await abortAllDurableObjects();
-    expect(await limiter.take(key, daily)).toMatchObject({ ok: false, remaining: 0 });
-    expect(await limiter.take(key, perKey)).toMatchObject({ ok: true, remaining: 39 });
+    // Another isolate's limiter: this one would answer the daily denial from its own memory.
+    const elsewhere = new DurableObjectLimiter({ namespace: env.LIMITER, now });
+    expect(await elsewhere.take(key, daily)).toMatchObject({ ok: false, remaining: 0 });
+    expect(await elsewhere.take(key, perKey)).toMatchObject({ ok: true, remaining: 39 });
+  });
+
+  it('answers a denied key from memory until a token could exist, then asks its object again', async () => {
+    let calls = 0;
+    const counting = {
+      getByName: (name: string) => { calls++; return env.LIMITER.getByName(name); },
+    } as unknown as LimiterNamespace;
+    const cached = new DurableObjectLimiter({ namespace: counting, now });
+    const key = fresh();
+    for (let i = 0; i < 40; i++) expect((await cached.take(key, perKey)).ok).toBe(true);
+    expect(await cached.take(key, perKey)).toMatchObject({ ok: false, remaining: 0, retryAfterMs: 50, resetMs: 2000 });
+    const before = calls;
+    t += 20;
+    const storm = await Promise.all(Array.from({ length: 1000 }, () => cached.take(key, perKey)));
+    expect(calls).toBe(before);
+    expect(storm.every((d) => !d.ok && d.retryAfterMs === 30 && d.resetMs === 1980 && d.remaining === 0)).toBe(true);
+    // A cost the denial does not cover, and the retry time reached: the object decides.
+    expect((await cached.peek(key, perKey)).ok).toBe(false);
+    t += 30;
+    expect(await cached.take(key, perKey)).toMatchObject({ ok: true, remaining: 0 });
+    expect(calls).toBe(before + 2);
+    // Another isolate took the token meanwhile? The object, not the cache, is asked for every grant.
+    expect((await limiter.take(key, perKey)).ok).toBe(false);
   });
 
   it('keeps the quarantine escalation across a restart', async () => {

@@ -53,13 +53,15 @@ export class LimiterShard extends DurableObject {
   /** The caller's clock for the call in progress; the loop detector reads it. */
   #now = 0;
 
-  take(key: string, rule: LimitRule, cost: number, now: number): LimitDecision {
+  /** A take; a denial also carries the bucket's TAT, from which the caller may answer repeats itself. */
+  take(key: string, rule: LimitRule, cost: number, now: number): LimitDecision & { tat?: number } {
     assertNow(now);
     assertLimitRule(rule); // before storage is consulted for it
     const id = `${rule.name}\n${key}`;
     const { decision, newTat } = gcra(this.#tat(id, rule), now, rule, cost);
     // A denied take or a read changes nothing, so it writes nothing.
-    if (!decision.ok || cost === 0) return decision;
+    if (!decision.ok) return { ...decision, tat: newTat };
+    if (cost === 0) return decision;
     this.#remember(id, newTat, now);
     if (durable(rule)) this.#stored.writeBucket(id, newTat, newTat - now);
     return decision;
