@@ -23,7 +23,7 @@ export default defineConfig({
           // A secret in production (`wrangler secret put`); fixed here so CI needs no .dev.vars.
           miniflare: { bindings: { BREAKWATER_OPERATOR_TOKEN: 'test-operator-token-for-workerd' } },
         })],
-        test: { name: 'workers', include: workersTests, testTimeout: 30_000, hookTimeout: 60_000 },
+        test: { name: 'workers', include: workersTests, globalSetup: ['test/helpers/workers-global-setup.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
       },
     ],
   },
