@@ -4,12 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { SMTPServer } from 'smtp-server';
 import type { TestProject } from 'vitest/node';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    smtpSinkPort: number;
-    smtpSinkInboxUrl: string;
-  }
-}
+import './workers-provided.ts';
 
 interface Received { from: string; to: string[]; raw: string }
 

@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { SocketSmtpTransport } from '../../adapters/mail/cloudflare-socket/socket-smtp-transport.ts';
 import { cloudflareConnect } from './socket-connect.ts';
+import '../../../test/helpers/workers-provided.ts';
 
 const mail = { from: 'bounces+msg_1@agents.test', to: ['a@remote.test'], raw: new TextEncoder().encode('Subject: x\r\n\r\nx\r\n') };
 
