@@ -26,8 +26,9 @@ export class RawSmtp {
   }
 
   /** Connects and waits for the greeting (smtp-server holds it ~100 ms: its early-talker check). */
-  static async open(port: number, host = '127.0.0.1'): Promise<{ smtp: RawSmtp; greeting: SmtpReply }> {
-    const socket = connect(port, host);
+  static async open(port: number, host = '127.0.0.1', localAddress?: string): Promise<{ smtp: RawSmtp; greeting: SmtpReply }> {
+    // localAddress: another loopback source (127.0.0.2…) looks like another client to the server.
+    const socket = connect({ port, host, localAddress });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
@@ -73,6 +74,15 @@ export class RawSmtp {
 
   write(data: string | Buffer): Promise<void> {
     return new Promise((resolve, reject) => this.socket.write(data, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /** Resolves once the server has closed the connection (or after `timeoutMs`, with false). */
+  waitClosed(timeoutMs = 10_000): Promise<boolean> {
+    if (this.closed) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.socket.once('close', () => { clearTimeout(timer); resolve(true); });
+    });
   }
 
   close(): void {

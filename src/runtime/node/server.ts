@@ -2,7 +2,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { SMTPServer } from 'smtp-server';
 import { createApp } from '../../http/app.ts';
 import { compose, MAX_MESSAGE_BYTES } from './compose.ts';
-import type { Config } from './config.ts';
+import { smtpLimits, type Config } from './config.ts';
 import { tlsCredentials } from './data-dir.ts';
 import { createInboundSmtpServer } from './smtp/inbound-server.ts';
 
@@ -40,7 +40,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const tls = await tlsCredentials(config.BREAKWATER_DATA_DIR, config.BREAKWATER_TLS_CERT, config.BREAKWATER_TLS_KEY, config.BREAKWATER_DOMAIN);
   const app = createApp(deps);
   const http = await listenHttp(app, config.BREAKWATER_HOST, config.BREAKWATER_HTTP_PORT);
-  const smtp = createInboundSmtpServer({ deps, hostname: config.BREAKWATER_DOMAIN, tls, maxSize: MAX_MESSAGE_BYTES });
+  const smtp = createInboundSmtpServer({ deps, hostname: config.BREAKWATER_DOMAIN, tls, maxSize: MAX_MESSAGE_BYTES, limits: smtpLimits(config) });
   const smtpPort = await listenSmtp(smtp, config.BREAKWATER_HOST, config.BREAKWATER_SMTP_PORT);
   runner.start();
   webhookRunner.start();

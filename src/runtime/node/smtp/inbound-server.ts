@@ -4,7 +4,10 @@ import { isHostedDomain } from '../../../core/inboxes/inbox-service.ts';
 import type { Inbox } from '../../../core/model.ts';
 import { intakeMail, screenEnvelope, type InboxRefusal } from '../../../core/inbound/intake.ts';
 import { domainOf, isValidAddress } from '../../../mail/address.ts';
+import { HeaderScreen, hasSmugglingDot } from './message-screen.ts';
+import { screenRecipient } from './recipient-screen.ts';
 import { answerReports, reportRcpt, takeReports } from './report-intake.ts';
+import { createSessionGuard, type SessionLimits } from './session-guard.ts';
 import { smtpError } from './smtp-replies.ts';
 import { smtpObserver } from './smtp-telemetry.ts';
 
@@ -14,8 +17,27 @@ export interface InboundSmtpOptions {
   tls: { cert: string; key: string };
   /** Largest message in bytes, announced with SIZE (RFC 1870) and enforced. */
   maxSize: number;
-  maxRecipients?: number;
+  /** Abuse limits; the defaults are SMTP_DEFAULTS. */
+  limits?: Partial<SmtpLimits>;
 }
+
+/** Session limits plus recipients per message and the idle timeout (any byte resets it). */
+export interface SmtpLimits extends SessionLimits {
+  /** RFC 5321 §4.5.3.1.8: at least 100 must be accepted; past it, 452 4.5.3. */
+  maxRecipients: number;
+  idleTimeoutMs: number;
+}
+
+/** The MX's abuse limits unless configured (BREAKWATER_SMTP_*, config.ts). */
+export const SMTP_DEFAULTS: SmtpLimits = {
+  maxRecipients: 100,
+  maxFailedRecipients: 20,
+  maxClients: 1000,
+  maxClientsPerAddress: 20,
+  idleTimeoutMs: 60_000,
+  commandTimeoutMs: 60_000,
+  sessionTimeoutMs: 600_000,
+};
 
 /** Inboxes resolved at RCPT time, carried to DATA on the session. */
 const sessionInboxes = new WeakMap<SMTPServerSession, Inbox[]>();
@@ -23,12 +45,14 @@ const sessionInboxes = new WeakMap<SMTPServerSession, Inbox[]>();
 /**
  * The MX: accepts RCPT only for existing inboxes on hosted domains (never an open relay),
  * offers STARTTLS, enforces SIZE, and answers 250 only after the message is committed.
+ * Abuse limits: recipient screening (recipient-screen.ts), session caps and deadlines
+ * (session-guard.ts), header limits and SMTP smuggling (message-screen.ts).
  */
 export function createInboundSmtpServer(o: InboundSmtpOptions): SMTPServer {
   const { deps } = o;
-  const maxRecipients = o.maxRecipients ?? 100;
+  const limits = { ...SMTP_DEFAULTS, ...o.limits };
   const observe = smtpObserver(deps.telemetry);
-  const server = new SMTPServer({
+  const server: SMTPServer = new SMTPServer({
     name: o.hostname,
     banner: 'Breakwater ESMTP',
     size: o.maxSize,
@@ -38,20 +62,29 @@ export function createInboundSmtpServer(o: InboundSmtpOptions): SMTPServer {
     disabledCommands: ['AUTH'],
     disableReverseLookup: true,
     logger: false,
-    socketTimeout: 60_000,
+    // smtp-server leaves it off; every reply then carries a code, ours their own (session-guard.ts).
+    hideENHANCEDSTATUSCODES: false,
+    socketTimeout: limits.idleTimeoutMs,
     closeTimeout: 30_000,
-    maxClients: 1000,
+    // A backstop for sockets still in smtp-server's 100 ms early-talker wait; the guard counts the rest.
+    maxClients: limits.maxClients * 2,
+    // smtp-server counts distinct recipients, report addresses included, and answers 452 4.5.3.
+    maxRecipients: limits.maxRecipients,
 
     onConnect(session: SMTPServerSession, callback: (err?: Error | null) => void) {
+      const refused = guard.admit(session);
+      if (refused) return callback(refused);
       observe.connect(session);
       callback();
     },
     onClose(session: SMTPServerSession) {
+      guard.release(session);
       observe.close(session);
     },
 
     onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void) {
       callback = observe.wrap(session, 'mail', callback);
+      guard.busy(session);
       const from = address.address.trim();
       // A null reverse-path (<>) is a bounce: it has no domain to refuse.
       if (from && deps.edge.quarantine.check('domain', domainOf(from), 'inbound')) {
@@ -61,12 +94,16 @@ export function createInboundSmtpServer(o: InboundSmtpOptions): SMTPServer {
     },
 
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void) {
-      callback = observe.wrap(session, 'rcpt', callback);
-      const rcpt = address.address.trim();
+      const answer = observe.wrap(session, 'rcpt', callback);
+      callback = (err) => answer(err ? guard.failedRecipient(session, err) : err);
+      guard.busy(session);
+      const written = address.address.trim();
       const current = sessionInboxes.get(session) ?? [];
-      if (current.length >= maxRecipients) return callback(smtpError('too_many_recipients'));
+      if (current.length >= limits.maxRecipients) return callback(smtpError('too_many_recipients'));
+      const screened = screenRecipient(written, (d) => isHostedDomain(deps, d), deps.settings.defaultDomain);
+      if (!screened.ok) return callback(smtpError(screened.refusal, `<${written.slice(0, 254)}>`));
+      const rcpt = screened.address;
       if (!isValidAddress(rcpt)) return callback(smtpError('bad_address', `<${rcpt.slice(0, 254)}>`));
-      if (!isHostedDomain(deps, domainOf(rcpt))) return callback(smtpError('relay_denied', `<${rcpt}>`));
       // Bounces and complaints (VERP, postmaster@, abuse@) go to the intake, not an inbox.
       if (reportRcpt(session, rcpt, current.length, callback)) return;
       deps.store.getInboxByAddress(rcpt).then(
@@ -99,20 +136,26 @@ export function createInboundSmtpServer(o: InboundSmtpOptions): SMTPServer {
       const chunks: Buffer[] = [];
       let size = 0;
       const started = performance.now();
+      const headers = new HeaderScreen();
       stream.on('data', (chunk: Buffer) => {
-        // Past the limit, stop keeping bytes; smtp-server still reads to the end of DATA.
-        if (stream.sizeExceeded) return;
+        // Past a limit, stop keeping bytes; smtp-server still reads to the end of DATA.
+        if (stream.sizeExceeded || headers.refusal) return;
+        headers.push(chunk);
         size += chunk.length;
         chunks.push(chunk);
       });
       stream.on('error', () => {});
       stream.on('end', () => {
+        guard.busy(session);
         const inboxes = sessionInboxes.get(session) ?? [];
         // One transaction per DATA: the next MAIL FROM starts with no recipients.
         sessionInboxes.delete(session);
         const reports = takeReports(session);
         if (stream.sizeExceeded) return callback(smtpError('too_large', `over ${o.maxSize} bytes`));
+        if (headers.refusal) return callback(smtpError(headers.refusal));
         const raw = new Uint8Array(Buffer.concat(chunks, size));
+        // Refused, not normalised: whichever way we read it, a mailer on the path may read it the other way.
+        if (hasSmugglingDot(raw)) return callback(smtpError('bare_line_break_dot'));
         if (reports) return answerReports(deps, session, reports, raw, callback);
         const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : null;
         const client = { ip: session.remoteAddress, helo: session.hostNameAppearsAs || null };
@@ -134,6 +177,7 @@ export function createInboundSmtpServer(o: InboundSmtpOptions): SMTPServer {
       });
     },
   });
+  const guard = createSessionGuard(server, limits, deps.logger);
   // Without an error listener, a client that abandons the TLS handshake crashes the process.
   server.on('error', (err: Error) => deps.logger.warn({ lane: 'inbound', err: { message: err.message, code: (err as { code?: string }).code } }, 'smtp connection error'));
   return server;

@@ -29,7 +29,10 @@ export function reportRcpt(session: SMTPServerSession, rcpt: string, inboxesSoFa
     callback(smtpError('too_many_recipients'));
     return true;
   }
-  sessionReports.set(session, [...(reports ?? []), ...(report.kind === 'verp' ? [report.messageId] : [])]);
+  const ids = reports ?? [];
+  // The same VERP address repeated (smtp-server keeps one recipient for it) must not grow the list.
+  if (report.kind === 'verp' && !ids.includes(report.messageId)) ids.push(report.messageId);
+  sessionReports.set(session, ids);
   callback();
   return true;
 }

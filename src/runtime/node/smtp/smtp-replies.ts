@@ -13,6 +13,15 @@ export const SMTP_REPLIES = {
   sender_quarantined: { code: 550, status: '5.7.1', text: 'mail from this domain is refused by policy (quarantined)' },
   mailbox_quarantined: { code: 450, status: '4.2.1', text: 'this mailbox is not accepting mail right now (quarantined); try again later' },
   sender_blocked: { code: 550, status: '5.7.1', text: "refused by the recipient's allow or block list" },
+  // Abuse limits (session-guard.ts, message-screen.ts). A 421 closes the session (RFC 5321 §3.8).
+  too_many_failed_recipients: { code: 421, status: '4.7.0', text: 'too many refused recipients in this session; closing' },
+  too_many_connections: { code: 421, status: '4.7.0', text: 'too many connections; try again later' },
+  too_many_connections_from_address: { code: 421, status: '4.7.0', text: 'too many connections from your address; try again later' },
+  command_timeout: { code: 421, status: '4.4.2', text: 'command not completed in time; closing' },
+  session_timeout: { code: 421, status: '4.4.2', text: 'session time limit reached; closing' },
+  headers_too_large: { code: 552, status: '5.3.4', text: 'the header section exceeds the limit' },
+  header_line_too_long: { code: 554, status: '5.6.0', text: 'a header line exceeds 998 characters (RFC 5322 §2.1.1)' },
+  bare_line_break_dot: { code: 554, status: '5.6.0', text: 'a lone dot next to a bare CR or LF (SMTP smuggling); lines must end in CRLF (RFC 5321 §2.3.8)' },
 } as const;
 
 export type SmtpRefusal = keyof typeof SMTP_REPLIES;
