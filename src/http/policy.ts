@@ -7,6 +7,9 @@ import type { AppDeps } from './app-deps.ts';
 /** Who may call a route: nobody in particular, the operator token, or an org's API key. */
 export type RouteAuth = 'none' | 'operator' | 'key' | 'operator_or_key';
 
+/** What an inbox-scoped key may do on a key route; see RoutePolicy.inboxKeys. */
+export type InboxKeyReach = 'refused' | 'own' | 'allowed';
+
 export const KiB = 1024;
 export const MiB = 1024 * KiB;
 
@@ -22,6 +25,14 @@ export interface RoutePolicy<B extends z.ZodType = z.ZodType, Q extends z.ZodTyp
   summary: string;
   tag: string;
   auth: RouteAuth;
+  /**
+   * How far an inbox-scoped key reaches on a key route (DESIGN §4): `refused` answers it 403
+   * forbidden_scope whatever the target; `own` lets it act on its inboxes only, any other
+   * inbox's object answering 404 as another org's does; `allowed` treats it as an org key (org
+   * data that belongs to no inbox, read only). The services enforce it;
+   * test/http/authz-matrix.test.ts proves every route does what it declares.
+   */
+  inboxKeys?: InboxKeyReach;
   lane: Lane;
   /** Headers that must be present (lower case), checked before the body is read. */
   requiredHeaders?: string[];

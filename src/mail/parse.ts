@@ -47,9 +47,35 @@ function toBytes(content: ArrayBuffer | Uint8Array | string): Uint8Array {
   return content instanceof Uint8Array ? content : new Uint8Array(content);
 }
 
-/** Parses raw RFC 5322 bytes. Never throws on malformed mail: postal-mime is lenient. */
+/** postal-mime's refusal of a message over one of LIMITS (nesting, part count, header size). */
+function isOverLimit(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('EMAX');
+}
+
+/** The header section alone (up to the first empty line), or nothing when it is over the limit too. */
+function headerSection(raw: Uint8Array): Uint8Array {
+  const end = Math.min(raw.length, LIMITS.maxHeadersSize);
+  for (let i = 0; i + 1 < end; i++) {
+    if (raw[i] === 0x0a && (raw[i + 1] === 0x0a || (raw[i + 1] === 0x0d && raw[i + 2] === 0x0a))) return raw.subarray(0, i + 1);
+  }
+  return new Uint8Array(0);
+}
+
+/**
+ * Parses raw RFC 5322 bytes. Never throws on malformed mail: postal-mime is lenient, and a
+ * message over a parse limit (deeper than 50 multiparts, over 500 parts, over 1 MiB of header)
+ * keeps what its header section says with no text, HTML or attachments; its raw bytes are
+ * stored as sent. Throwing instead would answer the sender a temporary failure it retries forever.
+ */
 export async function parseMail(raw: Uint8Array): Promise<ParsedMail> {
-  const email: Email = await PostalMime.parse(raw, LIMITS);
+  let email: Email;
+  try {
+    email = await PostalMime.parse(raw, LIMITS);
+  } catch (err) {
+    if (!isOverLimit(err)) throw err;
+    email = await PostalMime.parse(headerSection(raw), LIMITS).catch(() => PostalMime.parse(new Uint8Array(0)));
+  }
   const headers: Record<string, string> = {};
   for (const h of email.headers) if (!(h.key in headers)) headers[h.key] = h.value;
   const autoSubmitted = (headers['auto-submitted'] ?? 'no').toLowerCase().trim() !== 'no';

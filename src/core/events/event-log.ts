@@ -4,6 +4,7 @@
  */
 import { assertInbox, visibleInboxIds, type KeyPrincipal } from '../auth/principal.ts';
 import type { CoreDeps } from '../context.ts';
+import { notFound } from '../errors.ts';
 import type { EventType, OrgEvent, Page } from '../model.ts';
 
 export interface EventFilter {
@@ -12,16 +13,20 @@ export interface EventFilter {
   inboxId?: string;
 }
 
-/** The inbox ids to restrict reads to, or undefined for the whole org. Throws 404 for a foreign inbox. */
-export function eventScope(p: KeyPrincipal, filter: EventFilter): string[] | undefined {
+/**
+ * The inbox ids to restrict reads to, or undefined for the whole org. Throws 404 for an inbox
+ * the key may not see or its org does not have: another org's inbox is absent, not an empty log.
+ */
+export async function eventScope(deps: Pick<CoreDeps, 'store'>, p: KeyPrincipal, filter: EventFilter): Promise<string[] | undefined> {
   if (filter.inboxId) {
     assertInbox(p, filter.inboxId);
+    if (!(await deps.store.getInbox(p.orgId, filter.inboxId))) throw notFound('inbox');
     return [filter.inboxId];
   }
   return visibleInboxIds(p);
 }
 
 /** Events after `after` (the last id the caller saw), oldest first. */
-export function readEvents(deps: CoreDeps, p: KeyPrincipal, after: string | null, limit: number, filter: EventFilter): Promise<Page<OrgEvent>> {
-  return deps.store.listEvents(p.orgId, { after, limit, types: filter.types, inboxIds: eventScope(p, filter) });
+export async function readEvents(deps: CoreDeps, p: KeyPrincipal, after: string | null, limit: number, filter: EventFilter): Promise<Page<OrgEvent>> {
+  return deps.store.listEvents(p.orgId, { after, limit, types: filter.types, inboxIds: await eventScope(deps, p, filter) });
 }

@@ -78,7 +78,11 @@ export interface ListQuery {
 export async function listListEntries(deps: CoreDeps, p: KeyPrincipal, q: ListQuery): Promise<Page<ListEntry>> {
   const store = registry(deps).store;
   if (q.orgOnly) assertOrgScope(p, 'read org-wide lists');
-  if (q.inboxId) assertInbox(p, q.inboxId);
+  if (q.inboxId) {
+    assertInbox(p, q.inboxId);
+    // Another org's inbox is absent (404), as in threads and events, not an empty page.
+    if (!(await deps.store.getInbox(p.orgId, q.inboxId))) throw notFound('inbox');
+  }
   const inboxIds = p.key.scope === 'org' ? undefined : p.key.inboxIds;
   return store.pageEntries(p.orgId, {
     cursor: q.cursor, limit: q.limit, direction: q.direction, inboxIds: q.inboxId ? [q.inboxId] : inboxIds,

@@ -1,4 +1,4 @@
-import type { Principal } from '../auth/principal.ts';
+import { assertOrgScope, type Principal } from '../auth/principal.ts';
 import type { CoreDeps } from '../context.ts';
 import { BreakwaterError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -23,6 +23,7 @@ export interface AddQuarantineInput {
  * A target of another org answers 404, as every other resource does.
  */
 export async function addQuarantine(q: QuarantineDeps, p: Principal, input: AddQuarantineInput): Promise<QuarantineEntry> {
+  if (p.kind === 'key') assertOrgScope(p, 'manage quarantine');
   let orgId: string | null = null;
   if (input.kind === 'domain') {
     if (p.kind !== 'operator') {
@@ -30,7 +31,7 @@ export async function addQuarantine(q: QuarantineDeps, p: Principal, input: AddQ
     }
   } else {
     orgId = await q.deps.store.ownerOrgOf(input.kind, input.target);
-    if (!orgId || (p.kind === 'key' && (orgId !== p.orgId || p.key.scope !== 'org'))) throw notFound(input.kind);
+    if (!orgId || (p.kind === 'key' && orgId !== p.orgId)) throw notFound(input.kind);
   }
   const now = q.deps.clock();
   const entry: QuarantineEntry = {
@@ -43,13 +44,16 @@ export async function addQuarantine(q: QuarantineDeps, p: Principal, input: AddQ
   return entry;
 }
 
+/** Entries of the caller's org (every org's for the operator); the org's keys and inboxes are named, so org scope only. */
 export function listQuarantine(q: QuarantineDeps, p: Principal): QuarantineEntry[] {
+  if (p.kind === 'key') assertOrgScope(p, 'read the quarantine');
   return q.registry.list(p.kind === 'operator' ? {} : { orgId: p.orgId });
 }
 
 export async function removeQuarantine(q: QuarantineDeps, p: Principal, id: string): Promise<QuarantineEntry> {
+  if (p.kind === 'key') assertOrgScope(p, 'manage quarantine');
   const entry = q.registry.get(id);
-  if (!entry || (p.kind === 'key' && (entry.orgId !== p.orgId || p.key.scope !== 'org'))) throw notFound('quarantine entry');
+  if (!entry || (p.kind === 'key' && entry.orgId !== p.orgId)) throw notFound('quarantine entry');
   const removed = await q.registry.remove(id);
   if (!removed) throw notFound('quarantine entry');
   q.onChange?.(removed, 'removed');

@@ -51,12 +51,13 @@ export async function resumeReputation(deps: CoreDeps, p: Principal, inboxId: st
     const orgId = await deps.store.ownerOrgOf('inbox', inboxId);
     inbox = orgId ? await deps.store.getInbox(orgId, inboxId) : null;
   } else {
+    // Scope first: an inbox-scoped key is refused the same whichever inbox it names.
+    assertOrgScope(p, 'resume an inbox');
     assertInbox(p, inboxId);
     inbox = await deps.store.getInbox(p.orgId, inboxId);
   }
   if (!inbox) throw notFound('inbox');
   if (p.kind === 'key') {
-    assertOrgScope(p, 'resume an inbox');
     if (!d.settings.orgSelfResume && d.reputation.stateOf(inbox.id) === 'paused') {
       throw new BreakwaterError('forbidden', 'only the operator may resume a paused inbox', {
         rule: 'reputation resume: operator only',

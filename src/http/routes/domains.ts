@@ -39,7 +39,7 @@ export const domainRoutes = [
   defineRoute({
     method: 'GET', path: '/v1/domains', operationId: 'listDomains', tag: 'Domains',
     summary: 'List domains: the default domain (read-only, with its DKIM record) first, then the org\'s own, newest first',
-    auth: 'key', lane: 'control', query: PageQuery,
+    auth: 'key', inboxKeys: 'allowed', lane: 'control', query: PageQuery,
     responses: { 200: { description: 'Domains', schema: listOf(DomainJson) } },
     handler: async (ctx) => {
       const { defaultDomain, page } = await listDomains(ctx.deps, keyOf(ctx), ctx.query.cursor ?? null, ctx.query.limit);
@@ -50,7 +50,7 @@ export const domainRoutes = [
   defineRoute({
     method: 'POST', path: '/v1/domains', operationId: 'createDomain', tag: 'Domains',
     summary: 'Add a domain: answers with its DKIM key\'s record and the MX, SPF, DMARC (and return-path) records to publish',
-    auth: 'key', lane: 'control', body: CreateDomainBody,
+    auth: 'key', inboxKeys: 'refused', lane: 'control', body: CreateDomainBody,
     responses: {
       201: { description: 'Added, pending verification', schema: DomainJson },
       403: { description: 'Inbox-scoped keys cannot add domains', schema: Problem },
@@ -60,14 +60,14 @@ export const domainRoutes = [
   }),
   defineRoute({
     method: 'GET', path: '/v1/domains/:id', operationId: 'getDomain', summary: 'Get a domain with its records', tag: 'Domains',
-    auth: 'key', lane: 'control',
+    auth: 'key', inboxKeys: 'allowed', lane: 'control',
     responses: { 200: { description: 'The domain', schema: DomainJson }, 404: notFound },
     handler: async (ctx) => ({ status: 200, body: domainJson(await getDomain(ctx.deps, keyOf(ctx), ctx.params.id!)) }),
   }),
   defineRoute({
     method: 'POST', path: '/v1/domains/:id/verify', operationId: 'verifyDomain', tag: 'Domains',
     summary: 'Check every record in DNS; a verified domain is hosted: inboxes on it, its mail received, its outbound mail DKIM-signed',
-    auth: 'key', lane: 'control',
+    auth: 'key', inboxKeys: 'refused', lane: 'control',
     responses: {
       200: { description: 'The domain with each record\'s verdict', schema: DomainJson },
       403: { description: 'The default domain, or an inbox-scoped key', schema: Problem },

@@ -25,7 +25,7 @@ export const eventRoutes = [
     method: 'GET', path: '/v1/events', operationId: 'listEvents', tag: 'Events',
     summary: 'The org event log, OLDEST first after `cursor`: pass the id of the last event you processed to catch up; '
       + '`next_cursor` is set while more are waiting. Filters: `type` (comma list), `inbox_id`',
-    auth: 'key', lane: 'inbound', query: EventListQuery,
+    auth: 'key', inboxKeys: 'own', lane: 'inbound', query: EventListQuery,
     responses: { 200: { description: 'Events after the cursor, oldest first', schema: listOf(EventJson) }, 404: { description: 'Unknown inbox', schema: Problem } },
     handler: async (ctx) => {
       const q = ctx.query;
@@ -39,7 +39,7 @@ export const eventRoutes = [
     summary: 'The event log live, as Server-Sent Events (`id` = event id, `event` = type, `data` = the payload). '
       + 'Resume with the Last-Event-ID header (or `last_event_id`): the missed events come first, then live ones; '
       + 'without it the stream starts at now. Filters `types` (comma list) and `inbox_id`; a heartbeat comment every 15 s',
-    auth: 'key', lane: 'inbound', query: EventStreamQuery,
+    auth: 'key', inboxKeys: 'own', lane: 'inbound', query: EventStreamQuery,
     responses: { 200: { description: 'An endless text/event-stream', contentType: 'text/event-stream' }, 404: { description: 'Unknown inbox', schema: Problem } },
     handler: async (ctx) => {
       const p = keyOf(ctx);
@@ -52,7 +52,7 @@ export const eventRoutes = [
         });
       }
       const filter = filterOf(ctx.query);
-      const inboxIds = eventScope(p, filter);
+      const inboxIds = await eventScope(deps, p, filter);
       const after = header?.trim() ?? ctx.query.last_event_id ?? (await deps.store.latestEventId(p.orgId));
       const publicUrl = deps.settings.publicUrl;
       const body = eventStream({

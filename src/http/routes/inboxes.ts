@@ -7,7 +7,7 @@ import { inboxJson } from '../serialize.ts';
 export const inboxRoutes = [
   defineRoute({
     method: 'GET', path: '/v1/inboxes', operationId: 'listInboxes', summary: 'List inboxes', tag: 'Inboxes',
-    auth: 'key', lane: 'control', query: PageQuery,
+    auth: 'key', inboxKeys: 'own', lane: 'control', query: PageQuery,
     responses: { 200: { description: 'Inboxes, newest first', schema: listOf(InboxJson) } },
     handler: async (ctx) => {
       const page = await listInboxes(ctx.deps, keyOf(ctx), ctx.query.cursor ?? null, ctx.query.limit);
@@ -17,7 +17,7 @@ export const inboxRoutes = [
   defineRoute({
     method: 'POST', path: '/v1/inboxes', operationId: 'createInbox', summary: 'Create an inbox (an email identity)', tag: 'Inboxes',
     // Each call makes a new identity, so identical bodies are not a loop; the plan caps inboxes.
-    auth: 'key', lane: 'control', body: CreateInboxBody, loopCheck: false,
+    auth: 'key', inboxKeys: 'refused', lane: 'control', body: CreateInboxBody, loopCheck: false,
     responses: { 201: { description: 'Created', schema: InboxJson }, 409: { description: 'Address taken', schema: Problem } },
     handler: async (ctx) => {
       const inbox = await createInbox(ctx.deps, keyOf(ctx), { username: ctx.body.username, domain: ctx.body.domain, displayName: ctx.body.display_name });
@@ -26,7 +26,7 @@ export const inboxRoutes = [
   }),
   defineRoute({
     method: 'GET', path: '/v1/inboxes/:id', operationId: 'getInbox', summary: 'Get an inbox', tag: 'Inboxes',
-    auth: 'key', lane: 'control',
+    auth: 'key', inboxKeys: 'own', lane: 'control',
     responses: { 200: { description: 'The inbox', schema: InboxJson }, 404: { description: 'Unknown inbox', schema: Problem } },
     handler: async (ctx) => {
       const inbox = await getInbox(ctx.deps, keyOf(ctx), ctx.params.id!);
@@ -35,7 +35,7 @@ export const inboxRoutes = [
   }),
   defineRoute({
     method: 'PATCH', path: '/v1/inboxes/:id', operationId: 'updateInbox', summary: 'Update an inbox', tag: 'Inboxes',
-    auth: 'key', lane: 'control', body: UpdateInboxBody,
+    auth: 'key', inboxKeys: 'own', lane: 'control', body: UpdateInboxBody,
     responses: { 200: { description: 'Updated', schema: InboxJson }, 404: { description: 'Unknown inbox', schema: Problem } },
     handler: async (ctx) => ({
       status: 200,
@@ -44,7 +44,7 @@ export const inboxRoutes = [
   }),
   defineRoute({
     method: 'DELETE', path: '/v1/inboxes/:id', operationId: 'deleteInbox', summary: 'Delete an inbox and its mail', tag: 'Inboxes',
-    auth: 'key', lane: 'control',
+    auth: 'key', inboxKeys: 'refused', lane: 'control',
     responses: { 204: { description: 'Deleted' }, 404: { description: 'Unknown inbox', schema: Problem } },
     handler: async (ctx) => {
       await deleteInbox(ctx.deps, keyOf(ctx), ctx.params.id!);

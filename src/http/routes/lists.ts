@@ -49,7 +49,7 @@ const notFound = { description: 'Unknown entry, or one the key may not see', sch
 export const listRoutes = [
   defineRoute({
     method: 'GET', path: '/v1/lists', operationId: 'listListEntries', summary: 'Allow and block list entries, newest first', tag: 'Lists',
-    auth: 'key', lane: 'control', query: ListQuery,
+    auth: 'key', inboxKeys: 'own', lane: 'control', query: ListQuery,
     responses: { 200: { description: 'A page of entries', schema: listOf(ListEntryJson) } },
     handler: async (ctx) => {
       const q = ctx.query;
@@ -62,7 +62,7 @@ export const listRoutes = [
   defineRoute({
     method: 'POST', path: '/v1/lists', operationId: 'createListEntry', tag: 'Lists',
     summary: 'Allow or block an address or domain, for one inbox or the whole org, inbound or outbound; applies at once',
-    auth: 'key', lane: 'control', body: CreateBody,
+    auth: 'key', inboxKeys: 'own', lane: 'control', body: CreateBody,
     responses: {
       201: { description: 'Created', schema: ListEntryJson },
       403: { description: 'An inbox-scoped key cannot manage org-wide entries', schema: Problem },
@@ -79,7 +79,7 @@ export const listRoutes = [
   defineRoute({
     method: 'GET', path: '/v1/lists/check', operationId: 'checkListAddress', tag: 'Lists',
     summary: 'What the lists decide for an address and an inbox: the entry that applies, or why none does',
-    auth: 'key', lane: 'control', query: CheckQuery,
+    auth: 'key', inboxKeys: 'own', lane: 'control', query: CheckQuery,
     responses: { 200: { description: 'The decision', schema: CheckJson }, 404: { description: 'Unknown inbox', schema: Problem } },
     handler: async (ctx) => {
       const q = ctx.query;
@@ -89,13 +89,13 @@ export const listRoutes = [
   }),
   defineRoute({
     method: 'GET', path: '/v1/lists/:id', operationId: 'getListEntry', summary: 'One list entry', tag: 'Lists',
-    auth: 'key', lane: 'control',
+    auth: 'key', inboxKeys: 'own', lane: 'control',
     responses: { 200: { description: 'The entry', schema: ListEntryJson }, 404: notFound },
     handler: async (ctx) => ({ status: 200, body: listEntryJson(await getListEntry(ctx.deps, keyOf(ctx), ctx.params.id!)) }),
   }),
   defineRoute({
     method: 'DELETE', path: '/v1/lists/:id', operationId: 'deleteListEntry', summary: 'Remove a list entry; applies at once', tag: 'Lists',
-    auth: 'key', lane: 'control',
+    auth: 'key', inboxKeys: 'own', lane: 'control',
     responses: { 204: { description: 'Deleted' }, 404: notFound },
     handler: async (ctx) => {
       await deleteListEntry(ctx.deps, keyOf(ctx), ctx.params.id!);

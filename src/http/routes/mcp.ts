@@ -46,7 +46,7 @@ export const mcpRoutes = [
     summary: 'The Model Context Protocol server (streamable HTTP, stateless, JSON answers): tools create_inbox, list_inboxes, send_email, reply, '
       + 'list_messages, get_message and wait_for_email, acting with the caller\'s key. Send Accept: application/json, text/event-stream',
     // Its tool calls spend and are checked on their own routes and lanes; this is only the envelope.
-    auth: 'key', lane: 'control', body: JsonRpcMessage, bodyLimit: 4 * MiB,
+    auth: 'key', inboxKeys: 'own', lane: 'control', body: JsonRpcMessage, bodyLimit: 4 * MiB,
     // Not gated: a tool call takes its own in-flight slot inside; holding one here as well could
     // let 64 waiting tool calls starve their own inner requests. Not loop-checked: every MCP
     // client opens with the same `initialize` body, and the inner API calls are checked anyway.

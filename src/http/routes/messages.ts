@@ -44,7 +44,7 @@ const SEND_LIMIT = 25 * MiB;
 export const messageRoutes = [
   defineRoute({
     method: 'POST', path: '/v1/inboxes/:id/messages', operationId: 'sendMessage', summary: 'Send a message from an inbox', tag: 'Messages',
-    auth: 'key', lane: 'outbound', idempotent: true, body: SendBody, bodyLimit: SEND_LIMIT,
+    auth: 'key', inboxKeys: 'own', lane: 'outbound', idempotent: true, body: SendBody, bodyLimit: SEND_LIMIT,
     keyCost: (b) => b.to.length + b.cc.length + b.bcc.length, spends: ['inbox-send', 'plan-daily', 'plan-monthly'],
     responses: {
       202: { description: 'Accepted: stored with its delivery job', schema: SendAcceptedJson },
@@ -61,7 +61,7 @@ export const messageRoutes = [
   }),
   defineRoute({
     method: 'POST', path: '/v1/messages/:id/reply', operationId: 'replyToMessage', summary: 'Reply in the thread of a message', tag: 'Messages',
-    auth: 'key', lane: 'outbound', idempotent: true, body: ReplyBody, bodyLimit: SEND_LIMIT,
+    auth: 'key', inboxKeys: 'own', lane: 'outbound', idempotent: true, body: ReplyBody, bodyLimit: SEND_LIMIT,
     keyCost: (b) => Math.max(1, (b.to?.length ?? 1) + b.cc.length + b.bcc.length), spends: ['inbox-send', 'plan-daily', 'plan-monthly'],
     responses: {
       202: { description: 'Accepted', schema: SendAcceptedJson },
@@ -79,7 +79,7 @@ export const messageRoutes = [
     method: 'GET', path: '/v1/inboxes/:id/messages', operationId: 'listMessages',
     summary: 'List messages, newest first; with `after`, those newer than it, oldest first; `wait` long-polls up to 30 s', tag: 'Messages',
     // Not gated as a whole: a long-poll waits without store work, so only its queries take a slot.
-    auth: 'key', lane: 'inbound', query: MessageListQuery, store: false,
+    auth: 'key', inboxKeys: 'own', lane: 'inbound', query: MessageListQuery, store: false,
     responses: { 200: { description: 'A page of messages', schema: listOf(MessageJson) }, 404: { description: 'Unknown inbox', schema: Problem } },
     handler: async (ctx) => {
       const p = keyOf(ctx);
@@ -104,7 +104,7 @@ export const messageRoutes = [
   }),
   defineRoute({
     method: 'GET', path: '/v1/messages/:id', operationId: 'getMessage', summary: 'Get a message with its events and attachments', tag: 'Messages',
-    auth: 'key', lane: 'inbound',
+    auth: 'key', inboxKeys: 'own', lane: 'inbound',
     responses: { 200: { description: 'The message', schema: MessageJson }, 404: { description: 'Unknown message', schema: Problem } },
     handler: async (ctx) => {
       const p = keyOf(ctx);
@@ -115,7 +115,7 @@ export const messageRoutes = [
   }),
   defineRoute({
     method: 'GET', path: '/v1/messages/:id/raw', operationId: 'getRawMessage', summary: 'The raw RFC 5322 bytes of a message', tag: 'Messages',
-    auth: 'key', lane: 'inbound',
+    auth: 'key', inboxKeys: 'own', lane: 'inbound',
     responses: { 200: { description: 'message/rfc822', contentType: 'message/rfc822' }, 404: { description: 'Unknown message', schema: Problem } },
     handler: async (ctx) => {
       const m = await visibleMessage(ctx);
@@ -126,7 +126,7 @@ export const messageRoutes = [
   }),
   defineRoute({
     method: 'GET', path: '/v1/messages/:id/attachments/:aid', operationId: 'getAttachment', summary: 'One attachment of a message', tag: 'Messages',
-    auth: 'key', lane: 'inbound',
+    auth: 'key', inboxKeys: 'own', lane: 'inbound',
     responses: { 200: { description: 'The attachment bytes', contentType: 'application/octet-stream' }, 404: { description: 'Unknown attachment', schema: Problem } },
     handler: async (ctx) => {
       const m = await visibleMessage(ctx);

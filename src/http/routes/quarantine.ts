@@ -28,13 +28,13 @@ const qdeps = (deps: AppDeps): QuarantineDeps => ({ deps, registry: deps.edge.qu
 export const quarantineRoutes = [
   defineRoute({
     method: 'GET', path: '/v1/quarantine', operationId: 'listQuarantine', summary: 'Quarantined keys, inboxes and domains in force', tag: 'Quarantine',
-    auth: 'operator_or_key', lane: 'control',
+    auth: 'operator_or_key', inboxKeys: 'refused', lane: 'control',
     responses: { 200: { description: 'Entries, newest first', schema: z.object({ data: z.array(QuarantineJson), next_cursor: z.null() }) } },
     handler: async ({ deps, principal }) => ({ status: 200, body: { data: listQuarantine(qdeps(deps), principal!).map(quarantineJson), next_cursor: null } }),
   }),
   defineRoute({
     method: 'POST', path: '/v1/quarantine', operationId: 'addQuarantine', summary: 'Quarantine a key, inbox or domain on one lane or both', tag: 'Quarantine',
-    auth: 'operator_or_key', lane: 'control', body: AddBody,
+    auth: 'operator_or_key', inboxKeys: 'refused', lane: 'control', body: AddBody,
     responses: { 201: { description: 'Added', schema: QuarantineJson }, 403: { description: 'Org keys cannot quarantine domains', schema: Problem } },
     handler: async ({ deps, principal, body }) => {
       const entry = await addQuarantine(qdeps(deps), principal!, { kind: body.kind, target: body.target, lane: body.lane, reason: body.reason, ttlSeconds: body.ttl_seconds });
@@ -43,7 +43,7 @@ export const quarantineRoutes = [
   }),
   defineRoute({
     method: 'DELETE', path: '/v1/quarantine/:id', operationId: 'removeQuarantine', summary: 'Release a quarantine', tag: 'Quarantine',
-    auth: 'operator_or_key', lane: 'control',
+    auth: 'operator_or_key', inboxKeys: 'refused', lane: 'control',
     responses: { 200: { description: 'Released', schema: QuarantineJson }, 404: { description: 'Unknown entry', schema: Problem } },
     handler: async ({ deps, principal, params }) => ({ status: 200, body: quarantineJson(await removeQuarantine(qdeps(deps), principal!, params.id!)) }),
   }),

@@ -34,7 +34,7 @@ export const reputationRoutes = [
   defineRoute({
     method: 'GET', path: '/v1/inboxes/:id/reputation', operationId: 'getReputation', tag: 'Reputation',
     summary: 'Sent, delivered, bounce and complaint counts over 30 days, the rates, the state and the current outbound limit',
-    auth: 'key', lane: 'control',
+    auth: 'key', inboxKeys: 'own', lane: 'control',
     responses: { 200: { description: 'The inbox\'s reputation', schema: ReputationJson }, 404: notFound },
     handler: async (ctx) => {
       const r = await getReputation(ctx.deps, keyOf(ctx), ctx.params.id!);
@@ -44,7 +44,7 @@ export const reputationRoutes = [
   defineRoute({
     method: 'POST', path: '/v1/inboxes/:id/reputation/resume', operationId: 'resumeReputation', tag: 'Reputation',
     summary: 'Resume a paused inbox (to warning): the operator, or an org key when the operator allows self-resume',
-    auth: 'operator_or_key', lane: 'control',
+    auth: 'operator_or_key', inboxKeys: 'refused', lane: 'control',
     responses: {
       200: { description: 'The reputation after the resume', schema: ReputationJson },
       403: { description: 'Self-resume is not allowed, or an inbox-scoped key', schema: Problem },

@@ -31,7 +31,7 @@ export function suppressionJson(s: Suppression) {
 export const suppressionRoutes = [
   defineRoute({
     method: 'GET', path: '/v1/suppressions', operationId: 'listSuppressions', summary: 'Addresses the org does not send to, newest first', tag: 'Suppressions',
-    auth: 'key', lane: 'control', query: PageQuery,
+    auth: 'key', inboxKeys: 'allowed', lane: 'control', query: PageQuery,
     responses: { 200: { description: 'Suppressions in force', schema: listOf(SuppressionJson) } },
     handler: async (ctx) => {
       const page = await listSuppressions(ctx.deps, keyOf(ctx), ctx.query.cursor ?? null, ctx.query.limit);
@@ -40,7 +40,7 @@ export const suppressionRoutes = [
   }),
   defineRoute({
     method: 'POST', path: '/v1/suppressions', operationId: 'addSuppression', summary: 'Suppress an address for the org', tag: 'Suppressions',
-    auth: 'key', lane: 'control', body: AddSuppressionBody,
+    auth: 'key', inboxKeys: 'refused', lane: 'control', body: AddSuppressionBody,
     responses: { 201: { description: 'Added (or replaced)', schema: SuppressionJson }, 403: { description: 'Inbox-scoped keys cannot change the list', schema: Problem } },
     handler: async (ctx) => {
       const entry = await addSuppression(ctx.deps, keyOf(ctx), {
@@ -51,7 +51,7 @@ export const suppressionRoutes = [
   }),
   defineRoute({
     method: 'DELETE', path: '/v1/suppressions/:address', operationId: 'removeSuppression', summary: 'Send to an address again', tag: 'Suppressions',
-    auth: 'key', lane: 'control',
+    auth: 'key', inboxKeys: 'refused', lane: 'control',
     responses: { 204: { description: 'Removed' }, 404: { description: 'Not on the list', schema: Problem } },
     handler: async (ctx) => {
       // An address that cannot be on the list is simply not there: 404, like any other.

@@ -30,7 +30,7 @@ export const telemetryRoutes = [
     method: 'GET', path: '/v1/telemetry/lanes', operationId: 'getLaneTelemetry', tag: 'Telemetry',
     summary: 'Per lane over a window (60s, 5m, 1h): rates, rejections by reason, latency percentiles, top keys and inboxes, recent anomalies. '
       + 'The operator sees every org; an org key its own. Numbers are this process\'s (scope: process)',
-    auth: 'operator_or_key', lane: 'control', store: false, query: LanesQuery,
+    auth: 'operator_or_key', inboxKeys: 'refused', lane: 'control', store: false, query: LanesQuery,
     responses: {
       200: { description: 'The lanes over the window', schema: LanesJson },
       403: { description: 'Inbox-scoped keys cannot read org telemetry', schema: Problem },

@@ -8,7 +8,7 @@ import { z } from 'zod';
 export const threadRoutes = [
   defineRoute({
     method: 'GET', path: '/v1/threads', operationId: 'listThreads', summary: 'List conversations, newest first', tag: 'Threads',
-    auth: 'key', lane: 'inbound', query: ThreadListQuery,
+    auth: 'key', inboxKeys: 'own', lane: 'inbound', query: ThreadListQuery,
     responses: { 200: { description: 'Threads', schema: listOf(ThreadJson) } },
     handler: async (ctx) => {
       const p = keyOf(ctx);
@@ -25,7 +25,7 @@ export const threadRoutes = [
   }),
   defineRoute({
     method: 'GET', path: '/v1/threads/:id', operationId: 'getThread', summary: 'A thread with its messages, oldest first', tag: 'Threads',
-    auth: 'key', lane: 'inbound',
+    auth: 'key', inboxKeys: 'own', lane: 'inbound',
     responses: { 200: { description: 'The thread', schema: ThreadJson.extend({ messages: z.array(MessageJson) }) }, 404: { description: 'Unknown thread', schema: Problem } },
     handler: async (ctx) => {
       const p = keyOf(ctx);

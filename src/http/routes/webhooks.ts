@@ -15,7 +15,7 @@ export const webhookRoutes = [
   defineRoute({
     method: 'POST', path: '/v1/webhooks', operationId: 'createWebhook', tag: 'Webhooks',
     summary: 'Create a webhook endpoint; its secret (whsec_…) is in this answer only. The URL must resolve to public addresses',
-    auth: 'key', lane: 'control', body: CreateWebhookBody,
+    auth: 'key', inboxKeys: 'refused', lane: 'control', body: CreateWebhookBody,
     responses: {
       201: { description: 'Created, with its signing secret (shown once)', schema: WebhookJson },
       403: { description: 'Inbox-scoped keys cannot manage webhooks', schema: Problem },
@@ -29,7 +29,7 @@ export const webhookRoutes = [
   }),
   defineRoute({
     method: 'GET', path: '/v1/webhooks', operationId: 'listWebhooks', summary: 'List webhook endpoints, newest first', tag: 'Webhooks',
-    auth: 'key', lane: 'control', query: WebhookListQuery,
+    auth: 'key', inboxKeys: 'refused', lane: 'control', query: WebhookListQuery,
     responses: { 200: { description: 'Endpoints (without secrets)', schema: listOf(WebhookJson) } },
     handler: async (ctx) => {
       const page = await listEndpoints(ctx.deps, keyOf(ctx), ctx.query.cursor ?? null, ctx.query.limit);
@@ -38,13 +38,13 @@ export const webhookRoutes = [
   }),
   defineRoute({
     method: 'GET', path: '/v1/webhooks/:id', operationId: 'getWebhook', summary: 'Get a webhook endpoint', tag: 'Webhooks',
-    auth: 'key', lane: 'control',
+    auth: 'key', inboxKeys: 'refused', lane: 'control',
     responses: { 200: { description: 'The endpoint (without its secret)', schema: WebhookJson }, 404: notFound },
     handler: async (ctx) => ({ status: 200, body: webhookJson(await getEndpoint(ctx.deps, keyOf(ctx), ctx.params.id!)) }),
   }),
   defineRoute({
     method: 'DELETE', path: '/v1/webhooks/:id', operationId: 'deleteWebhook', summary: 'Delete a webhook endpoint and its delivery log', tag: 'Webhooks',
-    auth: 'key', lane: 'control',
+    auth: 'key', inboxKeys: 'refused', lane: 'control',
     responses: { 204: { description: 'Deleted; pending deliveries are dropped' }, 404: notFound },
     handler: async (ctx) => {
       await deleteEndpoint(ctx.deps, keyOf(ctx), ctx.params.id!);
@@ -53,19 +53,19 @@ export const webhookRoutes = [
   }),
   defineRoute({
     method: 'POST', path: '/v1/webhooks/:id/enable', operationId: 'enableWebhook', summary: 'Enable an endpoint (restarts its failure streak)', tag: 'Webhooks',
-    auth: 'key', lane: 'control',
+    auth: 'key', inboxKeys: 'refused', lane: 'control',
     responses: { 200: { description: 'The endpoint', schema: WebhookJson }, 404: notFound },
     handler: async (ctx) => ({ status: 200, body: webhookJson(await setEndpointEnabled(ctx.deps, keyOf(ctx), ctx.params.id!, true)) }),
   }),
   defineRoute({
     method: 'POST', path: '/v1/webhooks/:id/disable', operationId: 'disableWebhook', summary: 'Disable an endpoint: pending deliveries stop (replayable later)', tag: 'Webhooks',
-    auth: 'key', lane: 'control',
+    auth: 'key', inboxKeys: 'refused', lane: 'control',
     responses: { 200: { description: 'The endpoint', schema: WebhookJson }, 404: notFound },
     handler: async (ctx) => ({ status: 200, body: webhookJson(await setEndpointEnabled(ctx.deps, keyOf(ctx), ctx.params.id!, false)) }),
   }),
   defineRoute({
     method: 'POST', path: '/v1/webhooks/:id/test', operationId: 'testWebhook', summary: 'Send a webhook.test event to this endpoint only', tag: 'Webhooks',
-    auth: 'key', lane: 'control',
+    auth: 'key', inboxKeys: 'refused', lane: 'control',
     responses: {
       202: { description: 'The test event is committed and on its way', schema: z.object({ event_id: z.string(), type: z.literal('webhook.test') }) },
       404: notFound, 409: { description: 'The endpoint is disabled', schema: Problem },
@@ -78,7 +78,7 @@ export const webhookRoutes = [
   defineRoute({
     method: 'GET', path: '/v1/webhooks/:id/deliveries', operationId: 'listWebhookDeliveries', tag: 'Webhooks',
     summary: 'The delivery log, newest first: each attempt with status code, duration, error and next attempt',
-    auth: 'key', lane: 'control', query: DeliveryListQuery,
+    auth: 'key', inboxKeys: 'refused', lane: 'control', query: DeliveryListQuery,
     responses: { 200: { description: 'Deliveries', schema: listOf(DeliveryJson) }, 404: notFound },
     handler: async (ctx) => {
       const q = ctx.query;
@@ -89,7 +89,7 @@ export const webhookRoutes = [
   defineRoute({
     method: 'POST', path: '/v1/webhooks/:id/deliveries/:did/replay', operationId: 'replayWebhookDelivery', tag: 'Webhooks',
     summary: 'Attempt a delivery again now, under the same webhook-id (dead-lettered ones included)',
-    auth: 'key', lane: 'control',
+    auth: 'key', inboxKeys: 'refused', lane: 'control',
     responses: {
       202: { description: 'Due now', schema: DeliveryJson }, 404: { description: 'Unknown webhook or delivery', schema: Problem },
       409: { description: 'The endpoint is disabled, or an attempt is running', schema: Problem },

@@ -73,7 +73,8 @@ function bounceRecipient(r: SesRecipient, transient: boolean, subType: string): 
 
 /** True when `text` is an SES notification (of any type). */
 export function isSesNotification(text: string): boolean {
-  return /^\s*\{"(?:notificationType|eventType)"\s*:/m.test(text);
+  // [ \t]*, not \s*: under /m, \s* crosses line ends, and a run of blank lines made the scan quadratic.
+  return /^[ \t]*\{"(?:notificationType|eventType)"\s*:/m.test(text);
 }
 
 /** Parses an SES notification in `text`: its bounce or complaint, else null. */
