@@ -4,6 +4,7 @@ import type { OutboundGuardDeps } from './limits/outbound-guard.ts';
 import type { DeliveryPacer } from './delivery/pacing.ts';
 import type { ListRegistry } from './inbound/list-registry.ts';
 import type { MailAuthenticator } from './inbound/verdicts.ts';
+import type { SecretBox } from './secrets/secret-box.ts';
 import type { Clock, Logger, MailTransport, Notifier, Queue, Resolver, Store, WebhookSender } from './ports.ts';
 
 /** Policy values core services need; the composition root fills them from configuration. */
@@ -44,6 +45,8 @@ export interface CoreDeps {
   lists?: ListRegistry;
   /** Per-domain and per-inbox delivery pacing (src/core/delivery/pacing.ts); without it, no pacing. */
   pacer?: DeliveryPacer;
+  /** Seals webhook secrets before they are stored and opens them to sign; absent (the CLI): creating a webhook is a fault. */
+  secrets?: SecretBox;
 }
 
 /** Notifier topics. */

@@ -7,6 +7,7 @@ import { DomainRegistry } from './domains/domain-registry.ts';
 import { loadDomains } from './domains/domain-service.ts';
 import { WARMUP_DEFAULTS } from './limits/warmup.ts';
 import type { Clock, Logger, Notifier } from './ports.ts';
+import type { SecretBox } from './secrets/secret-box.ts';
 import type { ReputationState, ReputationThresholds } from './reputation/machine.ts';
 import { ReputationService } from './reputation/reputation-service.ts';
 
@@ -15,6 +16,8 @@ export interface DeliverabilityOptions {
   clock: Clock;
   notifier: Notifier;
   logger: Logger;
+  /** Seals DKIM keys (src/core/secrets). */
+  secrets: SecretBox;
   /** BREAKWATER_DOMAIN. */
   defaultDomain: string;
   /** Defaults: MX host = the default domain, no self-resume, DESIGN §5 warm-up. */
@@ -30,6 +33,7 @@ export async function startDeliverability(o: DeliverabilityOptions): Promise<Del
     domains: new DomainRegistry(o.defaultDomain),
     reputation: new ReputationService({ store: o.store, clock: o.clock, notifier: o.notifier, logger: o.logger, thresholds: o.thresholds, onChange: o.onReputationChange }),
     settings: { mxHost: o.defaultDomain, orgSelfResume: false, warmup: WARMUP_DEFAULTS, ...o.settings },
+    secrets: o.secrets,
   };
   await loadDomains(d, o.clock());
   await d.reputation.load();

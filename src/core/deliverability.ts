@@ -3,6 +3,7 @@
  * per-inbox reputation and warm-up. Its persistence is a port of its own, so the main Store
  * stays as it is; the SQL adapter implements both over one database.
  */
+import type { SecretBox } from './secrets/secret-box.ts';
 import type { Domain, DomainRecordCheck, DomainStatus } from './domains/domain.ts';
 import type { DomainRegistry } from './domains/domain-registry.ts';
 import type { WarmupPolicy } from './limits/warmup.ts';
@@ -101,6 +102,8 @@ export interface Deliverability {
   domains: DomainRegistry;
   reputation: ReputationService;
   settings: DeliverabilitySettings;
+  /** Seals DKIM private keys before they are stored, opens them to sign. */
+  secrets: SecretBox;
   /** Told of every domain this process adds or checks (scale-out: the other nodes reload it). */
   onDomainChange?: (domainId: string) => void;
 }

@@ -180,7 +180,10 @@ export interface WebhookEndpoint {
   events: EventType[];
   /** Inboxes whose events to send; empty means every inbox and the org-wide events. */
   inboxIds: string[];
-  /** `whsec_…`; shown once at creation. */
+  /**
+   * `whsec_…`, shown once at creation. As the store holds and returns it, a SecretBox envelope
+   * (src/core/secrets): open it with `secretContext('webhook', id)` where it signs.
+   */
   secret: string;
   enabled: boolean;
   disabledReason: string | null;

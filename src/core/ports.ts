@@ -6,6 +6,7 @@ import type {
   ApiKey, Attachment, AttachmentMeta, IdempotencyRecord, Inbox, Job, Message, MessageEvent, NewJob, NewOrgEvent, Org, OrgEvent, Page, Thread,
   WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint,
 } from './model.ts';
+import type { SecretKind } from './secrets/secret-box.ts';
 
 export type { MxRecord, Resolver } from './webhooks/resolver.ts';
 export type { DeliverabilityStore } from './deliverability.ts';
@@ -62,12 +63,29 @@ export interface StatusChange {
   event: MessageEvent;
 }
 
+/** A secret at rest as stored: its row's id and its value (an envelope, or legacy plaintext). */
+export interface StoredSecret {
+  id: string;
+  value: string;
+}
+
+/**
+ * Secrets at rest by kind (webhook endpoint secrets, DKIM private keys), for the start-time
+ * pass that seals them under the current key (src/core/secrets/reseal.ts).
+ */
+export interface SecretStore {
+  /** Up to `limit` secrets of `kind` whose value does not start with `prefix`, by id after `after`. */
+  listStaleSecrets(kind: SecretKind, prefix: string, after: string | null, limit: number): Promise<StoredSecret[]>;
+  /** Replaces a secret only if it still holds `from`; resolves false when another writer changed it first. */
+  replaceSecret(kind: SecretKind, id: string, from: string, to: string): Promise<boolean>;
+}
+
 /**
  * The primary database. Every method is one transaction; a method resolves once its writes
  * are durable (committed and synced). Faults (disk full, connection lost) reject; a business
  * outcome such as a duplicate is a value. Safe for concurrent calls.
  */
-export interface Store {
+export interface Store extends SecretStore {
   migrate(): Promise<void>;
   close(): Promise<void>;
   /** A cheap query proving the store answers (readiness). */

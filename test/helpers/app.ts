@@ -17,6 +17,7 @@ import { ListRegistry } from '../../src/core/inbound/list-registry.ts';
 import type { MailAuthenticator } from '../../src/core/inbound/verdicts.ts';
 import type { DeliverabilitySettings } from '../../src/core/deliverability.ts';
 import { startDeliverability } from '../../src/core/deliverability-init.ts';
+import { testSecretBox } from './secrets.ts';
 
 export const OPERATOR_TOKEN = 'bwop_test_operator_token_0123456789';
 
@@ -67,11 +68,12 @@ export async function buildTestApp(options: { clock?: Clock; transport?: MailTra
     settings: { defaultDomain: options.domain ?? 'agents.localhost', publicUrl: 'http://localhost', maxRecipients: 50, idempotencyTtlMs: 86_400_000, webhookAllowPrivate: options.webhookAllowPrivate ?? false },
     resolver: options.resolver, webhookSender: options.webhookSender,
     lists: new ListRegistry({ store: new SqlListStore(store.db), clock }),
-    mailAuth: options.mailAuth, pacer: options.pacer,
+    mailAuth: options.mailAuth, pacer: options.pacer, secrets: await testSecretBox(),
   };
   if (options.deliverability !== false) {
     core.deliverability = await startDeliverability({
       store: store.deliverability, clock, notifier: core.notifier, logger: silentLogger, defaultDomain: core.settings.defaultDomain, settings: options.deliverability,
+      secrets: core.secrets!,
     });
   }
   const deps: AppDeps = {

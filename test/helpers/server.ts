@@ -150,6 +150,11 @@ export class TestServer {
     }
   }
 
+  /** The server process id (to read its memory from /proc). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** SIGTERM and wait for the exit code. */
   async stop(): Promise<number | null> {
     if (this.child && this.exitCode === null) this.child.kill('SIGTERM');

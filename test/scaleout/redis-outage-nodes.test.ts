@@ -22,7 +22,7 @@ describe.skipIf(down !== null || !haveRedis)('two nodes while Redis is down', ()
     redis = await ThrowawayRedis.start();
     const env = {
       // No BREAKWATER_NODE_COUNT: the nodes count themselves in Redis while it is up.
-      BREAKWATER_DATABASE_URL: db.url, BREAKWATER_REDIS_URL: redis.url,
+      BREAKWATER_DATABASE_URL: db.url, BREAKWATER_REDIS_URL: redis.url, BREAKWATER_SECRET_KEY: 'a5'.repeat(32),
       BREAKWATER_KEY_RATE: '20', BREAKWATER_KEY_BURST: '40',
     };
     nodes.push(...(await Promise.all([TestServer.start({ env, startTimeoutMs: 60_000 }), TestServer.start({ env, startTimeoutMs: 60_000 })])));

@@ -44,6 +44,8 @@ describe.skipIf(down !== null)('two nodes, one PostgreSQL, one Redis', () => {
     sink = await SmtpSink.start();
     env = {
       BREAKWATER_DATABASE_URL: db.url,
+      // Required with a shared database, the same on every node (as the operator token).
+      BREAKWATER_SECRET_KEY: 'a5'.repeat(32),
       BREAKWATER_REDIS_URL: REDIS_URL,
       // Its own keys and channels on the machine's shared Redis.
       BREAKWATER_REDIS_PREFIX: testPrefix(),

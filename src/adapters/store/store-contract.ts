@@ -9,6 +9,7 @@ import { newId } from '../../core/ids.ts';
 import type { ApiKey, Inbox, Message, MessageEvent, Org } from '../../core/model.ts';
 import type { Queue, Store } from '../../core/ports.ts';
 import { queueContract } from './queue-contract.ts';
+import { secretStoreContract } from './secret-store-contract.ts';
 import { T0, LEASE, tag, hex, ALL_BYTES, makeOrg, makeKey, makeInbox, makeStored, makeJob, idempotency, outboundWrite, ids } from './store-contract-fixtures.ts';
 import type { StoreUnderTest } from './store-contract-fixtures.ts';
 
@@ -593,5 +594,6 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
     });
 
     queueContract({ store: () => store, newOrg, newInbox, leased });
+    secretStoreContract({ store: () => store, newOrg });
   });
 }

@@ -7,6 +7,7 @@
  * signed bytes replace the stored raw before they are sent, so GET /raw shows what was sent,
  * and a retry finds them signed and sends the same bytes.
  */
+import { secretContext } from '../secrets/secret-box.ts';
 import { domainOf } from '../../mail/address.ts';
 import { signDkim } from '../../mail/dkim/index.ts';
 import { bareAddress } from '../../mail/parse.ts';
@@ -45,7 +46,9 @@ export async function signForDelivery(deps: CoreDeps, message: Message, raw: Uin
   if (!d || isSigned(raw)) return raw;
   const signer = d.domains.signer(domainOf(bareAddress(message.from)));
   if (!signer) return raw;
-  const signed = await signDkim(raw, { ...signer, now: new Date(deps.clock()) });
+  const { domainId, sealedKey, ...options } = signer;
+  const privateKeyPkcs8 = await d.secrets.open(sealedKey, secretContext('dkim', domainId));
+  const signed = await signDkim(raw, { ...options, privateKeyPkcs8, now: new Date(deps.clock()) });
   await d.store.saveSignedRaw(message.id, signed);
   return signed;
 }

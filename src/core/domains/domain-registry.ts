@@ -6,6 +6,9 @@
 import type { DkimSignOptions } from '../../mail/dkim/index.ts';
 import type { Domain } from './domain.ts';
 
+/** What signing mail from a domain needs, with its private key still sealed (`secretContext('dkim', domainId)`). */
+export type DkimSigner = Omit<DkimSignOptions, 'now' | 'privateKeyPkcs8'> & { domainId: string; sealedKey: string };
+
 export class DomainRegistry {
   private readonly byName = new Map<string, Domain>();
   readonly defaultDomain: string;
@@ -57,10 +60,13 @@ export class DomainRegistry {
     return this.byName.get(name.toLowerCase()) ?? null;
   }
 
-  /** Signing options for mail from `name`, or null when the domain has no key here. */
-  signer(name: string): Omit<DkimSignOptions, 'now'> | null {
+  /**
+   * Signing options for mail from `name`, or null when the domain has no key here. The key is
+   * sealed as stored: the registry keeps no plain private key in memory.
+   */
+  signer(name: string): DkimSigner | null {
     const d = this.byName.get(name.toLowerCase());
     if (!d || !(d.orgId === null || d.status === 'verified')) return null;
-    return { domain: d.name, selector: d.dkimSelector, privateKeyPkcs8: d.dkimPrivateKey, algorithm: d.dkimAlgorithm };
+    return { domainId: d.id, domain: d.name, selector: d.dkimSelector, sealedKey: d.dkimPrivateKey, algorithm: d.dkimAlgorithm };
   }
 }

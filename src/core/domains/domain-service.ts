@@ -11,6 +11,7 @@ import type { Deliverability } from '../deliverability.ts';
 import { BreakwaterError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Page } from '../model.ts';
+import { secretContext } from '../secrets/secret-box.ts';
 import type { Domain, DomainRecordCheck, RecordPurpose } from './domain.ts';
 import { checkRecord, domainStatus } from './verify-records.ts';
 
@@ -41,9 +42,11 @@ function recordsFor(d: Deliverability, name: string, selector: string, publicKey
 async function makeDomain(d: Deliverability, orgId: string | null, name: string, now: number): Promise<Domain> {
   const key = await generateDkimKey('rsa');
   const selector = newSelector();
+  const id = newId('dom', now);
   return {
-    id: newId('dom', now), orgId, name, status: 'pending', dkimSelector: selector, dkimAlgorithm: key.algorithm,
-    dkimPrivateKey: key.privateKeyPkcs8, dkimPublicDns: key.publicKeyDns, records: recordsFor(d, name, selector, key.publicKeyDns),
+    id, orgId, name, status: 'pending', dkimSelector: selector, dkimAlgorithm: key.algorithm,
+    // Sealed before it leaves this function: no copy of the plain key is kept or stored.
+    dkimPrivateKey: await d.secrets.seal(key.privateKeyPkcs8, secretContext('dkim', id)), dkimPublicDns: key.publicKeyDns, records: recordsFor(d, name, selector, key.publicKeyDns),
     createdAt: now, verifiedAt: null, checkedAt: null,
   };
 }

@@ -32,7 +32,7 @@ export interface Domain {
   status: DomainStatus;
   dkimSelector: string;
   dkimAlgorithm: DkimAlgorithm;
-  /** PKCS #8, base64. A secret: never served. */
+  /** PKCS #8, base64, sealed in a SecretBox envelope (`secretContext('dkim', id)`). A secret: never served. */
   dkimPrivateKey: string;
   /** The `p=` value published in DNS. */
   dkimPublicDns: string;

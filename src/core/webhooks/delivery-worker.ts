@@ -3,6 +3,7 @@
  * (DNS rebinding), signs a fresh timestamp under the event's id, posts, and records the
  * outcome with the next attempt in one transaction (the store reschedules or ends the job).
  */
+import { requireSecretBox, secretContext } from '../secrets/secret-box.ts';
 import type { CoreDeps } from '../context.ts';
 import { announceEvents } from '../events/announce.ts';
 import { eventPayload, messageUrl } from '../events/event-payload.ts';
@@ -96,11 +97,13 @@ async function attempt(deps: CoreDeps, endpoint: WebhookEndpoint, event: OrgEven
     const publicUrl = deps.settings.publicUrl;
     const payload = buildWebhookPayload(eventPayload(event, publicUrl), { messageUrl: (id) => messageUrl(publicUrl, id) });
     // webhook-id is the event id on every attempt, so receivers deduplicate; the timestamp is this attempt's.
-    const signed = await webhookHeaders(endpoint.secret, event.id, Math.floor(now / 1000), payload.body);
+    const secret = await requireSecretBox(deps.secrets).open(endpoint.secret, secretContext('webhook', endpoint.id));
+    const signed = await webhookHeaders(secret, event.id, Math.floor(now / 1000), payload.body);
     const headers = { ...signed, 'content-type': 'application/json', 'user-agent': USER_AGENT };
     return await sender.post({ url: check.url, addresses: check.addresses, headers, body: payload.body, timeoutMs });
   } catch (err) {
-    // A fault of ours (payload over the cap, bad secret): logged on the attempt, retried on schedule.
+    // A fault of ours (payload over the cap, a secret no configured key opens): logged on the
+    // attempt, retried on schedule, so fixing the key lets the delivery through.
     deps.logger.error({ err, webhook: endpoint.id, event: event.id }, 'webhook attempt fault');
     return { status: null, error: `internal error: ${(err as Error).message}`, durationMs: 0 };
   }

@@ -12,6 +12,7 @@ import { isId, newId } from '../ids.ts';
 import type { EventType, OrgEvent, Page, WebhookDeliveryStatus, WebhookEndpoint } from '../model.ts';
 import type { WebhookDeliveryLog } from '../ports.ts';
 import { checkWebhookUrl } from './address-policy.ts';
+import { requireSecretBox, secretContext } from '../secrets/secret-box.ts';
 import { newWebhookSecret } from './signature.ts';
 
 /** Every endpoint is looked up in the write transaction of every event: keep the list short. */
@@ -54,7 +55,9 @@ export async function createEndpoint(deps: CoreDeps, p: KeyPrincipal, input: Cre
     id: newId('whk', now), orgId: p.orgId, url: check.url.href, events: [...new Set(input.events)], inboxIds: [...new Set(input.inboxIds)],
     secret: newWebhookSecret(), enabled: true, disabledReason: null, firstFailureAt: null, createdAt: now, updatedAt: now,
   };
-  await deps.store.insertWebhookEndpoint(endpoint);
+  // Stored sealed; the plain secret is in this answer only.
+  const sealed = await requireSecretBox(deps.secrets).seal(endpoint.secret, secretContext('webhook', endpoint.id));
+  await deps.store.insertWebhookEndpoint({ ...endpoint, secret: sealed });
   return endpoint;
 }
 

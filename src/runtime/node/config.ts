@@ -1,9 +1,14 @@
 import { z } from 'zod';
 import { EDGE_DEFAULTS, type EdgeLimits } from '../../core/limits/defaults.ts';
+import { parseSecretKey } from '../../core/secrets/aes-gcm-box.ts';
+import type { SmtpLimits } from './smtp/inbound-server.ts';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(0, 'must be 0–65535').max(65535, 'must be 0–65535');
 const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000');
+const timeoutMs = z.coerce.number({ error: 'must be a number of milliseconds' }).int('must be a whole number').min(100, 'must be at least 100').max(86_400_000, 'must be at most 86400000');
+// 32 bytes for AES-256-GCM (src/core/secrets/aes-gcm-box.ts); `openssl rand -hex 32` makes one.
+const secretKey = z.string().refine((v) => parseSecretKey(v) !== null, 'must be 32 bytes: 64 hex digits or base64 (openssl rand -hex 32)');
 const domain = z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i, 'must be a domain name such as agents.example.com');
 
 /** Every environment variable Breakwater reads (DESIGN §7); nothing else reads the environment. */
@@ -16,6 +21,10 @@ const EnvSchema = z.object({
   BREAKWATER_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
   BREAKWATER_DOMAIN: domain.default('agents.localhost').transform((d) => d.toLowerCase()),
   BREAKWATER_OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Seals webhook secrets and DKIM keys at rest; unset on a single node, one is made in the data dir.
+  BREAKWATER_SECRET_KEY: secretKey.optional(),
+  // The key before a rotation: still opens what it sealed until the start reseals it all.
+  BREAKWATER_SECRET_KEY_PREVIOUS: secretKey.optional(),
   BREAKWATER_SMTP_RELAY: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   BREAKWATER_TLS_CERT: z.string().optional(),
   BREAKWATER_TLS_KEY: z.string().optional(),
@@ -38,6 +47,14 @@ const EnvSchema = z.object({
   BREAKWATER_DATABASE_POOL_SIZE: positiveInt.max(1000, 'must be at most 1000').default(10),
   // Keys and pub/sub channels (channels ignore Redis's database number): deployments sharing a Redis need their own.
   BREAKWATER_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1–64 letters, digits or : _ . -').default('bw:'),
+  // The MX's abuse limits (src/runtime/node/smtp/inbound-server.ts SMTP_DEFAULTS); unset means the default.
+  BREAKWATER_SMTP_MAX_RECIPIENTS: positiveInt.optional(),
+  BREAKWATER_SMTP_MAX_FAILED_RECIPIENTS: positiveInt.optional(),
+  BREAKWATER_SMTP_MAX_CLIENTS: positiveInt.optional(),
+  BREAKWATER_SMTP_MAX_CLIENTS_PER_ADDRESS: positiveInt.optional(),
+  BREAKWATER_SMTP_IDLE_TIMEOUT_MS: timeoutMs.optional(),
+  BREAKWATER_SMTP_COMMAND_TIMEOUT_MS: timeoutMs.optional(),
+  BREAKWATER_SMTP_SESSION_TIMEOUT_MS: timeoutMs.optional(),
 });
 
 export type Config = z.output<typeof EnvSchema>;
@@ -52,7 +69,24 @@ export function edgeLimits(c: Config): EdgeLimits {
   };
 }
 
+/** The MX's configured abuse limits; what is unset keeps SMTP_DEFAULTS. */
+export function smtpLimits(c: Config): Partial<SmtpLimits> {
+  const picked = {
+    maxRecipients: c.BREAKWATER_SMTP_MAX_RECIPIENTS,
+    maxFailedRecipients: c.BREAKWATER_SMTP_MAX_FAILED_RECIPIENTS,
+    maxClients: c.BREAKWATER_SMTP_MAX_CLIENTS,
+    maxClientsPerAddress: c.BREAKWATER_SMTP_MAX_CLIENTS_PER_ADDRESS,
+    idleTimeoutMs: c.BREAKWATER_SMTP_IDLE_TIMEOUT_MS,
+    commandTimeoutMs: c.BREAKWATER_SMTP_COMMAND_TIMEOUT_MS,
+    sessionTimeoutMs: c.BREAKWATER_SMTP_SESSION_TIMEOUT_MS,
+  };
+  return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined));
+}
+
 export class ConfigError extends Error {}
+
+/** Variables whose values are credentials (or may carry one, as a URL's password). */
+const SECRET_VARIABLE = /TOKEN|SECRET|_URL$|RELAY|TLS_KEY/;
 
 /** Parses the environment; a bad value stops the start with one line naming the variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -61,7 +95,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
-    throw new ConfigError(`${name}: ${issue.message} (got ${JSON.stringify(picked[name] ?? '')})`);
+    // Never echo a credential into a terminal or a log collector: tokens, keys, URLs with passwords.
+    const shown = SECRET_VARIABLE.test(name) ? '[redacted]' : JSON.stringify(picked[name] ?? '');
+    throw new ConfigError(`${name}: ${issue.message} (got ${shown})`);
   }
   const c = result.data;
   if (Boolean(c.BREAKWATER_TLS_CERT) !== Boolean(c.BREAKWATER_TLS_KEY)) {

@@ -22,6 +22,27 @@ export function operatorToken(dir: string, configured: string | undefined): { to
   return { token, created: true };
 }
 
+/**
+ * The key that seals secrets at rest: from configuration, else the one made on first start,
+ * kept beside the database (owner-only, as the operator token). A copy of the database without
+ * this file holds no usable webhook secret or DKIM key.
+ */
+export function secretKey(dir: string, configured: string | undefined): { key: string; created: boolean } {
+  if (configured) return { key: configured, created: false };
+  const file = join(dir, 'secret-key');
+  if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), created: false };
+  const key = randomBytes(32).toString('hex');
+  // 'wx': two processes starting on one data dir at once must not each write a different key.
+  try {
+    writeFileSync(file, key + '\n', { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { key: readFileSync(file, 'utf8').trim(), created: false };
+    throw err;
+  }
+  chmodSync(file, 0o600);
+  return { key, created: true };
+}
+
 /** The STARTTLS certificate: configured PEM files, else a self-signed one made at first start. */
 export async function tlsCredentials(dir: string, certFile: string | undefined, keyFile: string | undefined, hostname: string): Promise<{ cert: string; key: string }> {
   if (certFile && keyFile) return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };

@@ -12,6 +12,7 @@ import { RedisBus } from '../../adapters/pubsub/redis/redis-bus.ts';
 import { SqliteStore } from '../../adapters/store/sqlite/sqlite-store.ts';
 import type { Deliverability } from '../../core/deliverability.ts';
 import { startDeliverability } from '../../core/deliverability-init.ts';
+import { testSecretBox } from '../../../test/helpers/secrets.ts';
 import { reputationPublisher, wireDeliverabilityPeers } from './deliverability-peers.ts';
 
 const down = await requireServices('deliverability peers', 'redis');
@@ -32,6 +33,7 @@ describe.skipIf(down !== null)('deliverability across nodes (Redis pub/sub)', ()
     const logger = memoryLogger();
     const d = await startDeliverability({
       store: store.deliverability, clock: () => Date.now(), notifier: new MemoryNotifier(), logger, defaultDomain: 'agents.localhost', onReputationChange: reputationPublisher(bus),
+      secrets: await testSecretBox(),
     });
     wireDeliverabilityPeers(bus, d, logger);
     return d;

@@ -28,6 +28,7 @@ import { loadWorkerConfig, WorkerConfigError, workerEdgeLimits, type WorkerConfi
 import { createDurableObjectEdge } from './edge.ts';
 import type { BreakwaterEnv } from './env.ts';
 import { cloudflareConnect } from './socket-connect.ts';
+import { openWorkerSecrets } from './secrets.ts';
 import { openWorkerStores } from './store.ts';
 
 /** Email Workers and DESIGN §5 allow 25 MiB; Email Routing itself refuses larger mail first. */
@@ -73,6 +74,8 @@ async function compose(env: BreakwaterEnv): Promise<WorkerComposition> {
   const { store, deliverability, lists, local } = openWorkerStores(env);
   // Once per isolate: the migrator finds every migration applied and returns (a fresh local D1 gets them all).
   await store.migrate();
+  // Webhook secrets and DKIM keys sealed at rest; stale rows (plaintext, an older key) resealed once per isolate.
+  const secrets = await openWorkerSecrets({ ...config, BREAKWATER_OPERATOR_TOKEN: config.BREAKWATER_OPERATOR_TOKEN }, store, logger);
 
   const notifier = new QueueWakeNotifier({
     local: new MemoryNotifier(),
@@ -96,10 +99,10 @@ async function compose(env: BreakwaterEnv): Promise<WorkerComposition> {
       defaultDomain: config.BREAKWATER_DOMAIN, publicUrl: config.BREAKWATER_PUBLIC_URL ?? `https://${config.BREAKWATER_DOMAIN}`,
       maxRecipients: 50, idempotencyTtlMs: 24 * 3600_000, webhookAllowPrivate: config.BREAKWATER_WEBHOOK_ALLOW_PRIVATE,
     },
-    resolver, webhookSender: new FetchWebhookSender(),
+    resolver, webhookSender: new FetchWebhookSender(), secrets,
   };
   core.deliverability = await startDeliverability({
-    store: deliverability, clock, notifier, logger, defaultDomain: config.BREAKWATER_DOMAIN,
+    store: deliverability, clock, notifier, logger, defaultDomain: config.BREAKWATER_DOMAIN, secrets,
     settings: { orgSelfResume: config.BREAKWATER_REPUTATION_SELF_RESUME },
   });
   // Without an authserv-id to trust, inbound verdicts are recorded as not checked (auth: null).

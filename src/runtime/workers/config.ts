@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { EDGE_DEFAULTS, type EdgeLimits } from '../../core/limits/defaults.ts';
+import { parseSecretKey } from '../../core/secrets/aes-gcm-box.ts';
 import type { BreakwaterEnv } from './env.ts';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000');
+const secretKey = z.string().refine((v) => parseSecretKey(v) !== null, 'must be 32 bytes: 64 hex digits or base64 (openssl rand -hex 32)');
 const domain = z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i, 'must be a domain name such as agents.example.com');
 
 /**
@@ -15,6 +17,9 @@ const WorkerEnvSchema = z.object({
   BREAKWATER_DOMAIN: domain.default('agents.localhost').transform((d) => d.toLowerCase()),
   // Optional at parse time: without it the Worker still serves health and answers 503 on operator paths.
   BREAKWATER_OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Seals webhook secrets and DKIM keys in D1 (secrets.ts); unset, derived from the operator token.
+  BREAKWATER_SECRET_KEY: secretKey.optional(),
+  BREAKWATER_SECRET_KEY_PREVIOUS: secretKey.optional(),
   BREAKWATER_SMTP_RELAY: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   BREAKWATER_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
   BREAKWATER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -45,8 +50,8 @@ export function loadWorkerConfig(env: BreakwaterEnv): WorkerConfig {
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
-    // Never echo the operator token or relay credentials back.
-    const shown = /TOKEN|RELAY/.test(name) ? '[redacted]' : JSON.stringify(picked[name] ?? '');
+    // Never echo the operator token, the secret keys or relay credentials back.
+    const shown = /TOKEN|SECRET|RELAY/.test(name) ? '[redacted]' : JSON.stringify(picked[name] ?? '');
     throw new WorkerConfigError(`${name}: ${issue.message} (got ${shown})`);
   }
   return result.data;

@@ -4,7 +4,7 @@ const LEVELS = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60,
 export type LogLevel = keyof typeof LEVELS;
 
 /** Field names never written, wherever they sit in an object: the pino redaction list of the Node logger. */
-const SECRET = new Set(['authorization', 'api_key', 'token', 'secret', 'password']);
+const SECRET = new Set(['authorization', 'cookie', 'set-cookie', 'x-csrf-token', 'csrf_token', 'csrftoken', 'api_key', 'apikey', 'token', 'secret', 'password', 'pass', 'dkimprivatekey', 'privatekeypkcs8']);
 
 function serialize(value: unknown, depth: number): unknown {
   if (value instanceof Error) return { type: value.name, message: value.message, stack: value.stack };

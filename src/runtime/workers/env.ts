@@ -12,6 +12,9 @@ export interface BreakwaterEnv {
   BREAKWATER_LOG_LEVEL: string;
   /** A secret (`wrangler secret put`), or `.dev.vars` locally. */
   BREAKWATER_OPERATOR_TOKEN?: string;
+  /** Secrets (`wrangler secret put`): the key sealing webhook secrets and DKIM keys, and the one before a rotation. */
+  BREAKWATER_SECRET_KEY?: string;
+  BREAKWATER_SECRET_KEY_PREVIOUS?: string;
   BREAKWATER_SMTP_RELAY?: string;
   // Optional variables (config.ts parses and checks every BREAKWATER_* one).
   BREAKWATER_PUBLIC_URL?: string;

@@ -62,6 +62,8 @@ const STORE = {
   appendEvents: 'write',
   listEvents: 'read',
   latestEventId: 'read',
+  listStaleSecrets: 'read',
+  replaceSecret: 'write',
   insertWebhookEndpoint: 'write',
   getWebhookEndpoint: 'read',
   listWebhookEndpoints: 'read',

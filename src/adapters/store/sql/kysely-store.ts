@@ -8,13 +8,15 @@ import type {
 import { messageEvent, statusEventType } from '../../../core/events/message-events.ts';
 import type { NewOrgEvent, OrgEvent, WebhookDeliveryStatus, WebhookEndpoint } from '../../../core/model.ts';
 import type {
-  EventListOptions, WebhookAttemptWrite, WebhookDeliveryContext, WebhookDeliveryLog,
+  EventListOptions, StoredSecret, WebhookAttemptWrite, WebhookDeliveryContext, WebhookDeliveryLog,
 } from '../../../core/ports.ts';
+import type { SecretKind } from '../../../core/secrets/secret-box.ts';
 import { SqlEventLog, type EventIdOrder, type Tx } from './event-log.ts';
 import { GroupCommit } from './group-commit.ts';
 import { SqlWebhooks } from './webhook-store.ts';
 import { SqlDeliverability } from './deliverability-store.ts';
 import { SqlListStore } from './lists-store.ts';
+import { SqlSecrets } from './secret-store.ts';
 import { attachmentKey, rawKey, type MessageBlobs } from './message-blobs.ts';
 import { migrations, type DialectTypes } from './migrations.ts';
 import type { Database } from './schema.ts';
@@ -61,6 +63,8 @@ export class KyselyStore implements Store, Queue {
   readonly deliverability: SqlDeliverability;
   /** Allow and block list entries (lists-store.ts), sharing these writes. */
   readonly lists: SqlListStore;
+  /** Webhook secrets and DKIM keys as stored, for the start-time reseal (secret-store.ts). */
+  private readonly secrets: SqlSecrets;
 
   private readonly writes: SqlWrites;
   private readonly blobs: MessageBlobs | null;
@@ -79,6 +83,7 @@ export class KyselyStore implements Store, Queue {
     this.webhooks = new SqlWebhooks(this.db, this.writes, this.eventLog);
     this.deliverability = new SqlDeliverability(this.db, this.writes, this.eventLog, this.blobs);
     this.lists = new SqlListStore(this.db, this.writes);
+    this.secrets = new SqlSecrets(this.db, this.writes);
   }
 
   /**
@@ -484,6 +489,8 @@ export class KyselyStore implements Store, Queue {
   appendEvents(events: NewOrgEvent[], options?: { endpointId?: string }): Promise<OrgEvent[]> { return this.eventLog.appendEvents(events, options); }
   listEvents(orgId: string, options: EventListOptions): Promise<Page<OrgEvent>> { return this.eventLog.listEvents(orgId, options); }
   latestEventId(orgId: string): Promise<string | null> { return this.eventLog.latestEventId(orgId); }
+  listStaleSecrets(kind: SecretKind, prefix: string, after: string | null, limit: number): Promise<StoredSecret[]> { return this.secrets.listStaleSecrets(kind, prefix, after, limit); }
+  replaceSecret(kind: SecretKind, id: string, from: string, to: string): Promise<boolean> { return this.secrets.replaceSecret(kind, id, from, to); }
   insertWebhookEndpoint(endpoint: WebhookEndpoint): Promise<void> { return this.webhooks.insertEndpoint(endpoint); }
   getWebhookEndpoint(orgId: string, id: string): Promise<WebhookEndpoint | null> { return this.webhooks.getEndpoint(orgId, id); }
   listWebhookEndpoints(orgId: string, options: ListOptions): Promise<Page<WebhookEndpoint>> { return this.webhooks.listEndpoints(orgId, options); }
