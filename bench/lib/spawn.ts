@@ -63,7 +63,9 @@ export async function startBreakwater(env: Record<string, string> = {}): Promise
   const dataDir = mkdtempSync(join(tmpdir(), 'bw-bench-'));
   const operatorToken = 'bwop_bench_operator_token_0123456789';
   const s = await spawnUntil(process.execPath, [join(ROOT, 'bin/breakwater.js'), 'start'], {
-    BREAKWATER_DATA_DIR: dataDir, BREAKWATER_HTTP_PORT: '0', BREAKWATER_SMTP_PORT: '0', BREAKWATER_OPERATOR_TOKEN: operatorToken, ...env,
+    BREAKWATER_DATA_DIR: dataDir, BREAKWATER_HTTP_PORT: '0', BREAKWATER_SMTP_PORT: '0', BREAKWATER_OPERATOR_TOKEN: operatorToken,
+    // One key for every node of a scale-out run (required with BREAKWATER_DATABASE_URL).
+    BREAKWATER_SECRET_KEY: '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', ...env,
   }, /^Breakwater listening: http:\/\/[^:]+:(\d+) smtp:\/\/[^:]+:(\d+)/);
   const stop = s.stop;
   return {
