@@ -21,7 +21,7 @@ export default defineConfig({
         plugins: [cloudflareTest({
           wrangler: { configPath: './wrangler.jsonc' },
           // A secret in production (`wrangler secret put`); fixed here so CI needs no .dev.vars.
-          miniflare: { bindings: { BREAKWATER_OPERATOR_TOKEN: 'test-operator-token-for-workerd' } },
+          miniflare: { bindings: { BREAKWATER_OPERATOR_TOKEN: 'test-operator-token-for-workerd', BREAKWATER_SECRET_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff' } },
         })],
         test: { name: 'workers', include: workersTests, globalSetup: ['test/helpers/workers-global-setup.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
       },

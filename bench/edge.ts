@@ -21,6 +21,7 @@ const STORM_CONNECTIONS = 100;
 const SEND_CONNECTIONS = 16;
 const MAX_REQUESTS = 2_000_000;
 const OPERATOR = 'bwop_bench_operator_token_0123456789';
+const SECRET_KEY = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
 const LIFTED = {
   BREAKWATER_KEY_RATE: '1000000', BREAKWATER_KEY_BURST: '1000000',
   BREAKWATER_INBOX_SEND_RATE: '1000000', BREAKWATER_INBOX_SEND_BURST: '1000000', BREAKWATER_MAX_IN_FLIGHT: '256',
@@ -51,7 +52,7 @@ async function startNode(env: Record<string, string>): Promise<Shape> {
 async function startWorkers(env: Record<string, string>): Promise<Shape> {
   const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), 'bw-edge-'));
-  const vars = Object.entries({ BREAKWATER_OPERATOR_TOKEN: OPERATOR, BREAKWATER_LOG_LEVEL: 'warn', ...env }).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
+  const vars = Object.entries({ BREAKWATER_OPERATOR_TOKEN: OPERATOR, BREAKWATER_SECRET_KEY: SECRET_KEY, BREAKWATER_LOG_LEVEL: 'warn', ...env }).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
   // --log-level error: wrangler's per-request log lines would cost the shape being measured.
   const child = spawn(process.execPath, [
     join('node_modules', 'wrangler', 'bin', 'wrangler.js'), 'dev', '--ip', '127.0.0.1', '--port', String(port),

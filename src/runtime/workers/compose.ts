@@ -75,7 +75,7 @@ async function compose(env: BreakwaterEnv): Promise<WorkerComposition> {
   // Once per isolate: the migrator finds every migration applied and returns (a fresh local D1 gets them all).
   await store.migrate();
   // Webhook secrets and DKIM keys sealed at rest; stale rows (plaintext, an older key) resealed once per isolate.
-  const secrets = await openWorkerSecrets({ ...config, BREAKWATER_OPERATOR_TOKEN: config.BREAKWATER_OPERATOR_TOKEN }, store, logger);
+  const secrets = await openWorkerSecrets(config, store, logger);
 
   const notifier = new QueueWakeNotifier({
     local: new MemoryNotifier(),

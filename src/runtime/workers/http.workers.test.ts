@@ -20,6 +20,11 @@ describe('the Worker before it is configured', () => {
     expect(res.headers.get('retry-after')).toBe('60');
     expect((await handleFetch(new Request('https://bw.test/healthz'), unset, createExecutionContext())).status).toBe(200);
 
+    // No key to seal webhook secrets and DKIM keys with: refused the same way, never derived.
+    const keyless = await handleFetch(new Request('https://bw.test/v1/inboxes'), without({ BREAKWATER_SECRET_KEY: undefined }), createExecutionContext());
+    expect(keyless.status).toBe(503);
+    expect((await keyless.json<Record<string, string>>()).detail).toMatch(/^BREAKWATER_SECRET_KEY: required on Workers/);
+
     const ready = await handleFetch(new Request('https://bw.test/readyz'), env, createExecutionContext());
     expect(ready.status).toBe(200);
   });
