@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestServer } from '../helpers/server.ts';
 import { RawSmtp } from '../blackbox/raw-smtp.ts';
 import { play, readCorpus, replyProblem, type Session, type Step } from './smtp-session.ts';
+import { params, runs } from './fuzz-settings.ts';
 
 const CORPUS = join(import.meta.dirname, 'corpus/smtp');
-// Kept small for CI; raise BREAKWATER_FUZZ_RUNS for a long run, pin BREAKWATER_FUZZ_SEED to replay one.
-const RUNS = Number(process.env.BREAKWATER_FUZZ_RUNS ?? 25);
-const SEED = process.env.BREAKWATER_FUZZ_SEED ? Number(process.env.BREAKWATER_FUZZ_SEED) : undefined;
+// Kept small for CI; FUZZ_RUNS scales it for a long run, FUZZ_SEED replays one (fuzz-settings.ts).
+const RUNS = runs(25);
 // Headroom for the V8 heap settling; a leak per session would show at long runs well past it.
 const RSS_MARGIN_BYTES = 96 * 1024 * 1024;
 
@@ -108,7 +108,7 @@ describe('SMTP fuzzing (one real server, corpus + random sessions)', () => {
         expect(replyProblem(transcript)).toBeNull();
         expect(server.exitCode).toBeNull();
       }),
-      { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      params(25),
     );
     await stillServing(server.smtpPort);
     const grown = rssBytes(server.pid!) - before;
