@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'recipient_blocked'
   | 'quota_exceeded'
   | 'overloaded'
+  | 'store_unavailable'
   | 'method_not_allowed'
   | 'internal_error';
 
@@ -54,6 +55,23 @@ export class BreakwaterError extends Error {
     super(message);
     v8.stackTraceLimit = limit;
     this.name = 'BreakwaterError';
+  }
+}
+
+/** Seconds a client is told to wait when the store cannot take work (a full disk, a lost database). */
+export const STORE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The store could not do its work for a reason outside the request: a full disk, a database
+ * that is down or unreachable. The adapter throws it (with the driver's error as `cause`) so
+ * HTTP answers 503 and SMTP 451 4.3.0 instead of 500, and a job is retried, never failed.
+ */
+export class StoreUnavailableError extends BreakwaterError {
+  constructor(override readonly cause: unknown) {
+    super('store_unavailable', 'the store is unavailable (a full disk, or the database out of reach); try again later with the same Idempotency-Key', {
+      retryAfterSeconds: STORE_RETRY_AFTER_SECONDS,
+    });
+    this.name = 'StoreUnavailableError';
   }
 }
 

@@ -27,6 +27,7 @@ export const PROBLEMS: Record<ErrorCode, { status: number; title: string; type?:
   recipient_blocked: { status: 403, title: 'Recipient blocked by a list' },
   quota_exceeded: { status: 429, title: 'Quota exceeded', type: `${RATELIMIT_TYPES}#quota-exceeded` },
   overloaded: { status: 503, title: 'Overloaded', type: `${RATELIMIT_TYPES}#temporary-reduced-capacity` },
+  store_unavailable: { status: 503, title: 'Store unavailable' },
   internal_error: { status: 500, title: 'Internal error' },
 };
 

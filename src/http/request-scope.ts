@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { randomToken } from '../core/crypto.ts';
-import { BreakwaterError } from '../core/errors.ts';
+import { BreakwaterError, StoreUnavailableError } from '../core/errors.ts';
 import type { Lane } from '../core/model.ts';
 import type { AppDeps } from './app-deps.ts';
 import type { AppEnv, RequestLog } from './app-env.ts';
@@ -58,6 +58,8 @@ export function recordRefusal(deps: AppDeps, log: RequestLog, code: string): voi
 /** The answer to an error: a refusal's problem, or a logged 500 that names only the request id. */
 export function errorResponse(deps: AppDeps, scope: RequestScope, err: unknown): Response {
   if (err instanceof BreakwaterError) {
+    // A refusal to the client, but a fault to the operator: the driver's error is logged.
+    if (err instanceof StoreUnavailableError) deps.logger.warn({ request_id: scope.requestId, err: err.cause }, 'store unavailable');
     recordRefusal(deps, scope.log, err.code);
     return problemResponse(err.code, err.message, scope.requestId, err.extras);
   }

@@ -18,6 +18,11 @@ export interface TestServerOptions {
   smtpPort?: number;
   /** How long the start may take before it fails; default 20 s (scale-out tests start several nodes at once). */
   startTimeoutMs?: number;
+  /**
+   * A command the server is started through, e.g. `unshare … sh -c '…; exec "$@"' sh`; it must
+   * exec the server (no fork), so `pid` and `crash()` still reach the server itself.
+   */
+  wrap?: string[];
 }
 
 export interface ApiResponse<T = any> {
@@ -66,7 +71,8 @@ export class TestServer {
       BREAKWATER_INBOX_SEND_BURST: '100000',
       ...this.options.env,
     };
-    const child = spawn(process.execPath, [BIN, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, ...args] = [...(this.options.wrap ?? []), process.execPath, BIN, 'start'];
+    const child = spawn(command!, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.exitCode = null;
     this.exited = new Promise((r) => child.once('exit', (code) => { this.exitCode = code; r(code); }));

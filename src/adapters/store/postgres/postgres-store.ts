@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { KyselyStore } from '../sql/kysely-store.ts';
 import type { Database as Schema } from '../sql/schema.ts';
+import { withStoreFaults } from '../sql/store-faults.ts';
 import { orderEventIds } from './event-order.ts';
 
 export interface PostgresStoreOptions {
@@ -54,7 +55,11 @@ export class PostgresStore extends KyselyStore {
     // An idle client losing its server (restart, failover) emits here; unhandled it would kill the process.
     // The next query gets a fresh connection, or fails as a fault the caller reports.
     pool.on('error', () => {});
-    const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    // A checked-out client has no listener of the pool's: a server lost mid-query emits 'error' on
+    // it, which unhandled kills the process. Its queries get the error anyway (a store fault to the
+    // caller), and the pool drops the client on release because it is no longer queryable.
+    pool.on('connect', (client) => client.on('error', () => {}));
+    const db = new Kysely<Schema>({ dialect: withStoreFaults(new PostgresDialect({ pool })) });
     super({
       db, types: { ms: 'bigint', bytes: 'bytea' }, groupCommit: false, skipLocked: true, rowLocks: true,
       migrationLock: (run) => withAdvisoryLock(pool, MIGRATION_LOCK_ID, run),

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { KyselyStore } from '../sql/kysely-store.ts';
 import type { Database as Schema } from '../sql/schema.ts';
+import { withStoreFaults } from '../sql/store-faults.ts';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' for tests. */
@@ -44,7 +45,7 @@ export class SqliteStore extends KyselyStore {
     sqlite.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
-    const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    const db = new Kysely<Schema>({ dialect: withStoreFaults(new SqliteDialect({ database: withStatementCache(sqlite) })) });
     super({ db, types: { ms: 'integer', bytes: 'blob' }, groupCommit: options.groupCommit ?? true, skipLocked: false });
   }
 }
