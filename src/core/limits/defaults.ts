@@ -15,6 +15,11 @@ export interface EdgeLimits {
   maxInFlight: number;
   /** Most tokens one send takes from the key bucket (one per recipient). */
   maxSendCost: number;
+  /**
+   * Replies one inbox may send into one thread: two agents auto-replying to each other (or to an
+   * outside auto-responder) empty it within seconds, a conversation between people never does.
+   */
+  mailLoop: LimitRule;
 }
 
 const DAY = 86_400_000;
@@ -30,10 +35,17 @@ export const EDGE_DEFAULTS: EdgeLimits = {
   },
   maxInFlight: 64,
   maxSendCost: 10,
+  mailLoop: { name: 'mail-loop', limit: 10, windowMs: 10 * 60_000, burst: 10 },
 };
+
+/** The mail-loop rule for `messages` replies per thread per `windowSeconds`. */
+export function mailLoopRule(messages: number, windowSeconds: number): LimitRule {
+  return { name: 'mail-loop', limit: messages, windowMs: windowSeconds * 1000, burst: messages };
+}
 
 /** How a rule reads in a problem's `rule` field: `key 20/s`, `plan-daily 100/day`. */
 export function describeRule(rule: LimitRule): string {
-  const per = rule.windowMs === 1000 ? 's' : rule.windowMs === 60_000 ? 'min' : rule.windowMs === DAY ? 'day' : rule.windowMs === 30 * DAY ? '30 days' : `${rule.windowMs} ms`;
+  const per = rule.windowMs === 1000 ? 's' : rule.windowMs === 60_000 ? 'min' : rule.windowMs === DAY ? 'day' : rule.windowMs === 30 * DAY ? '30 days'
+    : rule.windowMs % 60_000 === 0 ? `${rule.windowMs / 60_000} min` : rule.windowMs % 1000 === 0 ? `${rule.windowMs / 1000} s` : `${rule.windowMs} ms`;
   return `${rule.name} ${rule.limit}/${per}`;
 }

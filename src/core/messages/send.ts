@@ -5,7 +5,8 @@ import { assertInbox, type KeyPrincipal } from '../auth/principal.ts';
 import { DELIVERY_QUEUE, topics, type CoreDeps } from '../context.ts';
 import { BreakwaterError, notFound } from '../errors.ts';
 import { replayOrConflict, type InFlightKeys } from '../idempotency/idempotency.ts';
-import { guardSend } from '../limits/outbound-guard.ts';
+import { guardSend, take } from '../limits/outbound-guard.ts';
+import { rateLimited } from '../limits/refusal.ts';
 import { assertRecipientsAllowed } from '../inbound/list-service.ts';
 import { suppressedNote, withoutSuppressed } from '../suppressions/suppression-service.ts';
 import { newId } from '../ids.ts';
@@ -54,11 +55,21 @@ function trimReferences(refs: string[]): string[] {
   return [refs[0]!, ...refs.slice(refs.length - (MAX_REFERENCES - 1))];
 }
 
+/** Replies per thread (EdgeLimits.mailLoop): a thread is per inbox, so each side of a loop is counted on its own. */
+async function guardThread(deps: CoreDeps, threadId: string): Promise<void> {
+  const d = await take(deps.edge.limiter, threadId, deps.edge.limits.mailLoop);
+  if (!d.ok) {
+    throw rateLimited(d, 'loop_detected', 'This thread is trading replies faster than a conversation: stop auto-replying to it (check the message for Auto-Submitted or an out-of-office), or wait for Retry-After.');
+  }
+}
+
 async function accept(deps: CoreDeps, p: KeyPrincipal, inbox: Inbox, input: SendInput, idem: IdempotencyContext, reply: ReplyContext | null): Promise<SendAccepted> {
   const prior = await deps.store.getIdempotency(p.orgId, idem.key);
   if (prior && prior.expiresAt > deps.clock()) return replayOrConflict(prior, idem.requestHash) as SendAccepted;
   // The inbox's outbound lists, from memory: a blocked recipient refuses the send before any bucket is spent.
   await assertRecipientsAllowed(deps, inbox, [...input.to, ...input.cc, ...input.bcc]);
+  // A reply spends its thread's bucket first: ping-pong between auto-replying agents stops here.
+  if (reply) await guardThread(deps, reply.threadId);
   // A replay above is free; a new send spends the inbox's and the org's buckets first.
   const { suppressed } = await guardSend(deps.edge, p, inbox, [...input.to, ...input.cc, ...input.bcc], deps.clock(), deps.deliverability);
   // Suppressed recipients are dropped, and the message says so (status_reason, queued event).

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EDGE_DEFAULTS, type EdgeLimits } from '../../core/limits/defaults.ts';
+import { EDGE_DEFAULTS, mailLoopRule, type EdgeLimits } from '../../core/limits/defaults.ts';
 import { parseSecretKey } from '../../core/secrets/aes-gcm-box.ts';
 import type { SmtpLimits } from './smtp/inbound-server.ts';
 
@@ -39,6 +39,9 @@ const EnvSchema = z.object({
   BREAKWATER_INBOX_SEND_RATE: positiveInt.default(5),
   BREAKWATER_INBOX_SEND_BURST: positiveInt.default(10),
   BREAKWATER_MAX_IN_FLIGHT: positiveInt.default(64),
+  // Replies one inbox may send into one thread per window before 429 loop_detected (rule mail-loop).
+  BREAKWATER_MAIL_LOOP_MESSAGES: positiveInt.default(10),
+  BREAKWATER_MAIL_LOOP_WINDOW_S: positiveInt.max(86_400, 'must be at most 86400').default(600),
   // Scale-out (docs/deployment.md): the least node count (the nodes also count themselves in Redis),
   // for the share of each limit a node grants alone while Redis is down; how long a job stays
   // leased to a node before another may take it back.
@@ -66,6 +69,7 @@ export function edgeLimits(c: Config): EdgeLimits {
     key: { name: 'key', limit: c.BREAKWATER_KEY_RATE, windowMs: 1000, burst: c.BREAKWATER_KEY_BURST },
     inboxSend: { name: 'inbox-send', limit: c.BREAKWATER_INBOX_SEND_RATE, windowMs: 1000, burst: c.BREAKWATER_INBOX_SEND_BURST },
     maxInFlight: c.BREAKWATER_MAX_IN_FLIGHT,
+    mailLoop: mailLoopRule(c.BREAKWATER_MAIL_LOOP_MESSAGES, c.BREAKWATER_MAIL_LOOP_WINDOW_S),
   };
 }
 

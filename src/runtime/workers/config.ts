@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EDGE_DEFAULTS, type EdgeLimits } from '../../core/limits/defaults.ts';
+import { EDGE_DEFAULTS, mailLoopRule, type EdgeLimits } from '../../core/limits/defaults.ts';
 import { parseSecretKey } from '../../core/secrets/aes-gcm-box.ts';
 import type { BreakwaterEnv } from './env.ts';
 
@@ -30,6 +30,9 @@ const WorkerEnvSchema = z.object({
   BREAKWATER_INBOX_SEND_RATE: positiveInt.default(5),
   BREAKWATER_INBOX_SEND_BURST: positiveInt.default(10),
   BREAKWATER_MAX_IN_FLIGHT: positiveInt.default(64),
+  // Replies one inbox may send into one thread per window before 429 loop_detected (rule mail-loop).
+  BREAKWATER_MAIL_LOOP_MESSAGES: positiveInt.default(10),
+  BREAKWATER_MAIL_LOOP_WINDOW_S: positiveInt.max(86_400, 'must be at most 86400').default(600),
   // Inbound auth verdicts are read from the Authentication-Results header this MX host writes
   // (Email Routing's); unset, they are recorded as not checked. See email-auth-headers.ts.
   BREAKWATER_EMAIL_AUTHSERV_ID: domain.optional(),
@@ -64,5 +67,6 @@ export function workerEdgeLimits(c: WorkerConfig): EdgeLimits {
     key: { name: 'key', limit: c.BREAKWATER_KEY_RATE, windowMs: 1000, burst: c.BREAKWATER_KEY_BURST },
     inboxSend: { name: 'inbox-send', limit: c.BREAKWATER_INBOX_SEND_RATE, windowMs: 1000, burst: c.BREAKWATER_INBOX_SEND_BURST },
     maxInFlight: c.BREAKWATER_MAX_IN_FLIGHT,
+    mailLoop: mailLoopRule(c.BREAKWATER_MAIL_LOOP_MESSAGES, c.BREAKWATER_MAIL_LOOP_WINDOW_S),
   };
 }
