@@ -1,10 +1,14 @@
-// npm run bench:burst — the rogue-agent storm of issue 4, in one run (~45 s):
+// npm run bench:burst — the rogue-agent storm of issue 4, in one run (~50 s):
 //   1. calm:     org B's agent sends 4/s for 10 s, alone (its latency without a storm);
 //   2. baseline: the load generator hammers a bare Hono app that answers every request with the
 //                same 429 Breakwater gives (same body and headers), 100 connections, 10 s;
 //   3. storm:    the load generator fires org A's sends at Breakwater from 100 connections for
 //                10 s, each with a fresh Idempotency-Key and body (so loop detection stays out:
 //                the rate limiter has to stop it), while B keeps sending 4/s.
+// Before the phases, each server gets a warm-up that is not measured (printed as such): Breakwater
+// 3 s of the same traffic from a third org (100 connections of refused sends, and sends at 4/s),
+// the bare app 3 s of the same 100 connections. A server that has been running is warm; without
+// it, both the calm and the storm phase would measure V8 compiling the paths as well.
 // Breakwater runs as `node bin/breakwater.js start` with the DESIGN §5 limits; the load generator
 // and the baseline are separate processes, so no two of them share an event loop. 127.0.0.1 only.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -23,6 +27,8 @@ const LIB = join(ROOT, 'bench/lib');
 const STORM_MS = 10_000;
 const CALM_MS = 10_000;
 const BASELINE_MS = 10_000;
+/** Unmeasured traffic before the phases, the same for Breakwater and the bare app. */
+const WARM_UP_MS = 3_000;
 const CONNECTIONS = 100;
 const B_PER_SECOND = 4;
 /** Far above what 10 s can reach on this machine; keeps the loop bounded in count as well as time. */
@@ -44,9 +50,23 @@ function exchange<T>(child: ChildProcess, message: unknown, timeoutMs: number): 
   });
 }
 
-/** One load run from a fresh generator process. */
-async function storm(job: StormJob): Promise<StormResult> {
+/**
+ * A fresh generator process, once loaded. tsx transpiles it at start (~1 s of CPU here): started
+ * beside B's sender, that would land on B's first storm samples as a third process on 2 cores.
+ */
+async function generator(): Promise<ChildProcess> {
   const gen = forkTs('storm-loadgen.ts');
+  await new Promise<void>((resolveReady, reject) => {
+    const timer = setTimeout(() => reject(new Error(`load generator ${gen.pid} did not start in 20 s`)), 20_000);
+    gen.once('message', () => { clearTimeout(timer); resolveReady(); });
+    gen.once('exit', (code) => { clearTimeout(timer); reject(new Error(`load generator exited with ${code}`)); });
+  });
+  return gen;
+}
+
+/** One load run from a fresh generator process (started here unless given, loaded either way). */
+async function storm(job: StormJob, ready?: ChildProcess): Promise<StormResult> {
+  const gen = ready ?? (await generator());
   try {
     return await exchange<StormResult>(gen, job, job.durationMs + 20_000);
   } finally {
@@ -124,8 +144,7 @@ async function setUpOrg(bw: BreakwaterProcess, name: string): Promise<{ key: str
 }
 
 /** The 429 an empty key bucket gives a send, exactly as the storm will see it. */
-async function captureRefusal(bw: BreakwaterProcess): Promise<BareAnswer> {
-  const c = await setUpOrg(bw, 'sampler');
+async function captureRefusal(bw: BreakwaterProcess, c: { key: string; inboxId: string }): Promise<BareAnswer> {
   const send = () => fetch(`${bw.url}/v1/inboxes/${c.inboxId}/messages`, {
     method: 'POST', body: `{"to":["x@example.com"],"subject":"s","text":"${Math.random()}"}`,
     headers: { authorization: `Bearer ${c.key}`, 'content-type': 'application/json', 'idempotency-key': String(Math.random()) },
@@ -163,16 +182,25 @@ async function main() {
     const pid = bw.child.pid!;
     const a = await setUpOrg(bw, 'rogue');
     const b = await setUpOrg(bw, 'steady');
-    const sample = await captureRefusal(bw);
+    const sampler = await setUpOrg(bw, 'sampler');
+    const sample = await captureRefusal(bw, sampler);
     const { port: barePort } = await exchange<{ port: number }>(bare, sample, 20_000);
     const barePid = bare.pid!;
     const tag = `${Date.now().toString(36)}`;
+
+    console.log(`warm-up (not measured): ${WARM_UP_MS / 1000} s of the storm's traffic from a third org (${CONNECTIONS} connections, sends at ${B_PER_SECOND}/s), before both phases`);
+    await Promise.all([
+      storm({ port: Number(new URL(bw.url).port), connections: CONNECTIONS, durationMs: WARM_UP_MS, maxRequests: MAX_REQUESTS, path: `/v1/inboxes/${sampler.inboxId}/messages`, auth: sampler.key, tag: `${tag}-warm` }),
+      steadySends({ url: bw.url, key: sampler.key, inboxId: sampler.inboxId, perSecond: B_PER_SECOND, durationMs: WARM_UP_MS, tag: `${tag}-warm` }),
+    ]);
 
     console.log(`phase 1/3: calm — B sends ${B_PER_SECOND}/s for ${CALM_MS / 1000} s`);
     const sqlCalm0 = await sqlCounts(pid, countFile);
     const calm = await steadySends({ url: bw.url, key: b.key, inboxId: b.inboxId, perSecond: B_PER_SECOND, durationMs: CALM_MS, tag: `${tag}-calm` });
     const sqlCalm1 = await sqlCounts(pid, countFile);
 
+    console.log(`warm-up (not measured): bare Hono, ${CONNECTIONS} connections for ${WARM_UP_MS / 1000} s`);
+    await storm({ port: barePort, connections: CONNECTIONS, durationMs: WARM_UP_MS, maxRequests: MAX_REQUESTS, path: `/v1/inboxes/${a.inboxId}/messages`, auth: a.key, tag: `${tag}-bare-warm` });
     console.log(`phase 2/3: baseline — bare Hono answering the same 429, ${CONNECTIONS} connections, ${BASELINE_MS / 1000} s`);
     const bareCpu0 = cpuMs(barePid);
     const bareSched0 = schedMs(barePid);
@@ -181,12 +209,14 @@ async function main() {
     const bareSched1 = schedMs(barePid);
 
     console.log(`phase 3/3: storm — A from ${CONNECTIONS} connections for ${STORM_MS / 1000} s, B at ${B_PER_SECOND}/s throughout`);
+    // Loaded before the clock starts, so the storm and B's sends begin together on a ready generator.
+    const rogueGen = await generator();
     const sql0 = await sqlCounts(pid, countFile);
     const mem0 = memoryMb(pid);
     const cpu0 = cpuMs(pid);
     const sched0 = schedMs(pid);
     const [rogue, steady] = await Promise.all([
-      storm({ port: Number(new URL(bw.url).port), connections: CONNECTIONS, durationMs: STORM_MS, maxRequests: MAX_REQUESTS, path: `/v1/inboxes/${a.inboxId}/messages`, auth: a.key, tag: `${tag}-storm` }),
+      storm({ port: Number(new URL(bw.url).port), connections: CONNECTIONS, durationMs: STORM_MS, maxRequests: MAX_REQUESTS, path: `/v1/inboxes/${a.inboxId}/messages`, auth: a.key, tag: `${tag}-storm` }, rogueGen),
       steadySends({ url: bw.url, key: b.key, inboxId: b.inboxId, perSecond: B_PER_SECOND, durationMs: STORM_MS, tag: `${tag}-storm` }),
     ]);
     const serverCpu = cpuMs(pid) - cpu0;

@@ -144,9 +144,10 @@ export function runStorm(job: StormJob): Promise<StormResult> {
   });
 }
 
-// Forked by bench/burst.ts: one job in, one result out, then exit.
+// Forked by bench/burst.ts: says it is loaded, then one job in, one result out, then exit.
 if (process.send) {
   process.once('message', (job: StormJob) => {
     void runStorm(job).then((result) => process.send!(result, () => process.disconnect()));
   });
+  process.send({ ready: true });
 }

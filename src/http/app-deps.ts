@@ -11,6 +11,12 @@ export interface AppDeps extends Omit<CoreDeps, 'edge'> {
   edge: EdgeDeps;
   keys: KeyVerifier;
   inFlight: InFlightKeys;
+  /**
+   * SHA-256 hex without an await, where the runtime has one (node:crypto). Web Crypto's digest
+   * runs on Node's thread pool: one more event-loop turn per send, which under a storm of
+   * refusals costs that turn's whole queue of other sockets. Web Crypto when unset (Workers).
+   */
+  sha256Sync?: (text: string) => string;
   /** SHA-256 hex of the operator token. */
   operatorTokenHash: string;
   /** Readiness beyond the store (e.g. the SMTP port is listening). */

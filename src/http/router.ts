@@ -62,6 +62,7 @@ function chain(deps: AppDeps, policy: RoutePolicy, keyRefusals: RefusalCache) {
   const loopCheck = policy.loopCheck ?? policy.method !== 'GET';
   const gated = policy.store !== false;
   const route = `${policy.method} ${policy.path}`;
+  const requestHashOf = (text: string): string | Promise<string> => (deps.sha256Sync ? deps.sha256Sync(text) : sha256Hex(text));
 
   /** Everything after the key bucket; `principal` and `spent` are LATER when the prelude could not settle them. */
   async function rest(c: Context<AppEnv>, scope: RequestScope, principal: Principal | null | undefined, spent: Spent | null | undefined): Promise<Response> {
@@ -82,10 +83,10 @@ function chain(deps: AppDeps, policy: RoutePolicy, keyRefusals: RefusalCache) {
         const raw = await readJsonBody(c, limit);
         if (loopCheck && principal?.kind === 'key') await checkLoop(deps, principal, policy, c.req.path, raw.value);
         body = validate(policy.body, raw.value, 'body');
-        if (idempotencyKey !== null) requestHash = await sha256Hex(`${policy.method} ${c.req.path}\n${new TextDecoder().decode(raw.bytes)}`);
+        if (idempotencyKey !== null) requestHash = await requestHashOf(`${policy.method} ${c.req.path}\n${new TextDecoder().decode(raw.bytes)}`);
       } else {
         if (loopCheck && principal?.kind === 'key') await checkLoop(deps, principal, policy, c.req.path, undefined);
-        if (idempotencyKey !== null) requestHash = await sha256Hex(`${policy.method} ${c.req.path}`);
+        if (idempotencyKey !== null) requestHash = await requestHashOf(`${policy.method} ${c.req.path}`);
       }
       if (spent && policy.keyCost) {
         const extra = Math.min(policy.keyCost(body), deps.edge.limits.maxSendCost) - 1;

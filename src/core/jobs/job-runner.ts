@@ -2,6 +2,9 @@ import { topics } from '../context.ts';
 import type { Job, Lane } from '../model.ts';
 import type { Clock, Logger, Notifier, Queue } from '../ports.ts';
 
+// Node's setImmediate; workerd has timers only (and drives runners through runOnce, not this loop).
+const nextTurn = (): Promise<void> => new Promise((r) => ((globalThis as { setImmediate?: (fn: () => void) => void }).setImmediate ?? ((fn) => setTimeout(fn, 0)))(r));
+
 export type JobResult =
   | { kind: 'done' }
   | { kind: 'retry'; runAt: number; error: string }
@@ -104,6 +107,10 @@ export class JobRunner {
         continue;
       }
       await woken;
+      // A wake-up is published by a request the moment its write commits, before its answer is
+      // written; claiming in the same turn would run the claim's commit (a synchronous fsync on
+      // SQLite) ahead of that answer. One turn later the answer is already on the wire.
+      await nextTurn();
     }
     this.wake.abort();
   }

@@ -31,6 +31,7 @@ import { operatorToken } from './data-dir.ts';
 import { docsAsset } from './docs-assets.ts';
 import { createObservability } from './observability.ts';
 import { createLogger } from './logger.ts';
+import { openSecrets } from './secrets.ts';
 
 export const MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
 
@@ -62,6 +63,8 @@ export async function compose(config: Config, ready: () => boolean): Promise<Com
     const released = await store.releaseAllLeases();
     if (released > 0) logger.warn({ released }, 'released job leases left by a previous process');
   }
+  // Webhook secrets and DKIM keys at rest: sealed under the configured key, stale rows resealed first.
+  const secrets = await openSecrets(config, store, logger);
   const bus = await connectRedis(config, logger);
   const operator = operatorToken(config.BREAKWATER_DATA_DIR, config.BREAKWATER_OPERATOR_TOKEN);
   const notifier = bus ? new RedisNotifier({ bus }) : new MemoryNotifier();
@@ -77,11 +80,11 @@ export async function compose(config: Config, ready: () => boolean): Promise<Com
       defaultDomain: config.BREAKWATER_DOMAIN, publicUrl, maxRecipients: 50, idempotencyTtlMs: 24 * 3600_000,
       webhookAllowPrivate: config.BREAKWATER_WEBHOOK_ALLOW_PRIVATE,
     },
-    resolver: new NodeDnsResolver(), webhookSender: new NodeHttpWebhookSender(),
+    resolver: new NodeDnsResolver(), webhookSender: new NodeHttpWebhookSender(), secrets,
   };
   // Domains and DKIM (the default domain's key is made on the first start), suppressions, reputation.
   core.deliverability = await startDeliverability({
-    store: store.deliverability, clock: systemClock, notifier, logger, defaultDomain: config.BREAKWATER_DOMAIN,
+    store: store.deliverability, clock: systemClock, notifier, logger, defaultDomain: config.BREAKWATER_DOMAIN, secrets,
     settings: { orgSelfResume: config.BREAKWATER_REPUTATION_SELF_RESUME },
     onReputationChange: bus ? reputationPublisher(bus) : undefined,
   });
@@ -104,6 +107,7 @@ export async function compose(config: Config, ready: () => boolean): Promise<Com
       onEvict: bus ? (hash) => bus.publish('keys', hash) : undefined,
     }),
     inFlight: new InFlightKeys(),
+    sha256Sync: (text) => hash('sha256', text, 'hex'),
     operatorTokenHash: createHash('sha256').update(operator.token).digest('hex'),
     ready,
     docsAsset,

@@ -89,6 +89,18 @@ describe('SqliteStore', () => {
     expect((await store.listKeys(org.id, { limit: 100 })).data).toHaveLength(20);
   });
 
+  it('commits a write that finds the store idle at once, without waiting for the next turn', async () => {
+    const { store } = await fileStore();
+    const org = { id: newId('org'), name: 'lone', plan: 'free' as const, createdAt: Date.now() };
+    // Past the window in which a write is taken as one of a concurrent stream.
+    await new Promise((r) => setTimeout(r, 20));
+    let turned = false;
+    setImmediate(() => { turned = true; });
+    await store.createOrg(org, key(org.id, 'h-lone'));
+    expect(turned).toBe(false);
+    expect((await store.getKeyByHash('h-lone'))?.orgId).toBe(org.id);
+  });
+
   it('answers writes queued before close', async () => {
     const { store } = await fileStore();
     const org = { id: newId('org'), name: 'closing', plan: 'free' as const, createdAt: Date.now() };
