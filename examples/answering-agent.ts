@@ -48,10 +48,16 @@ while (!stop.signal.aborted) {
       console.log(`skipped ${m.id} from ${m.from}: sender not authenticated (dmarc=${m.auth?.dmarc ?? 'none'})`);
       continue;
     }
+    // A machine sent it (an out-of-office, a bounce): answering it is how two responders loop.
+    if (m.auto_submitted) {
+      console.log(`skipped ${m.id} from ${m.from}: sent automatically`);
+      continue;
+    }
     try {
       // One key per message answered: if this agent dies after sending and runs again, the same
       // reply is replayed by the server instead of sent twice.
-      const sent = await bw.messages.reply(m.id, { text: answer(m) }, { idempotencyKey: `answer-${m.id}` });
+      // Marked as an automatic answer (RFC 3834), so other responders leave it unanswered.
+      const sent = await bw.messages.reply(m.id, { text: answer(m), headers: { 'Auto-Submitted': 'auto-replied' } }, { idempotencyKey: `answer-${m.id}` });
       console.log(`answered ${m.id} from ${m.from} with ${sent.id}`);
     } catch (err) {
       // A refusal says which rule fired and what to do; a runaway loop is refused, not sent.

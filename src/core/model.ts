@@ -88,6 +88,8 @@ export interface Message {
   extractedText?: string | null;
   /** Inbound: DMARC passed (or hosted-to-hosted mail) and no list blocks the sender. */
   trusted?: boolean | null;
+  /** Inbound: sent by a machine (RFC 3834: Auto-Submitted, a bounce, a report); false on outbound mail. */
+  autoSubmitted: boolean;
   createdAt: number;
   updatedAt: number;
 }

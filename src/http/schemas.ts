@@ -14,9 +14,21 @@ const AddressList = z.array(Address).max(50);
 
 /** Header names an agent may set; the rest are ours to write (RFC 5322 §3.6). */
 // At most 76 characters in all: the longest field name compose.ts writes (RFC 5322 §2.1.1).
-const CustomHeaderName = z.string().regex(/^X-[A-Za-z0-9-]{1,74}$/, 'only X- headers of at most 76 characters may be set').or(z.enum(['List-Unsubscribe', 'List-Unsubscribe-Post']));
+const CustomHeaderName = z.string().regex(/^X-[A-Za-z0-9-]{1,74}$/, 'only X- headers of at most 76 characters may be set')
+  .or(z.enum(['List-Unsubscribe', 'List-Unsubscribe-Post', 'Auto-Submitted']));
 
 const HeaderValue = z.string().max(998).refine(noLineBreaks, 'must not contain CR, LF or NUL');
+
+// An agent marks its own automatic mail (RFC 3834 §5) so other responders leave it unanswered;
+// "no" is what absence says, and other keywords (auto-notified) belong to mail systems.
+const AUTO_SUBMITTED_VALUES = ['auto-replied', 'auto-generated'];
+
+const CustomHeaders = z.record(CustomHeaderName, HeaderValue).superRefine((headers, ctx) => {
+  const value = headers['Auto-Submitted'];
+  if (value !== undefined && !AUTO_SUBMITTED_VALUES.includes(value)) {
+    ctx.addIssue({ code: 'custom', path: ['Auto-Submitted'], message: `must be ${AUTO_SUBMITTED_VALUES.join(' or ')}` });
+  }
+}).meta({ description: 'X- headers, List-Unsubscribe(-Post), and Auto-Submitted (auto-replied or auto-generated) to mark an automatic answer' });
 
 const Base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64').refine((s) => s.length % 4 === 0, 'must be base64 with padding');
 
@@ -36,7 +48,7 @@ export const SendBody = z.strictObject({
   text: z.string().max(10 * 1024 * 1024).optional(),
   html: z.string().max(10 * 1024 * 1024).optional(),
   reply_to: Address.optional(),
-  headers: z.record(CustomHeaderName, HeaderValue).optional(),
+  headers: CustomHeaders.optional(),
   attachments: z.array(AttachmentInput).max(50).default([]),
 }).refine((b) => b.text !== undefined || b.html !== undefined, { message: 'text or html is required', path: ['text'] });
 
@@ -49,7 +61,7 @@ export const ReplyBody = z.strictObject({
   text: z.string().max(10 * 1024 * 1024).optional(),
   html: z.string().max(10 * 1024 * 1024).optional(),
   reply_to: Address.optional(),
-  headers: z.record(CustomHeaderName, HeaderValue).optional(),
+  headers: CustomHeaders.optional(),
   attachments: z.array(AttachmentInput).max(50).default([]),
 }).refine((b) => b.text !== undefined || b.html !== undefined, { message: 'text or html is required', path: ['text'] });
 
@@ -114,6 +126,9 @@ export const MessageJson = z.object({
   }).nullable().meta({ description: 'SPF, DKIM, DMARC and ARC verdicts of received mail (pass, fail, softfail, neutral, none, temperror, permerror); null on outbound mail' }),
   trusted: z.boolean().meta({ description: 'DMARC passed (or mail from another hosted inbox) and no list blocks the sender; true on outbound mail' }),
   extracted_text: z.string().nullable().meta({ description: 'Inbound: the reply without quoted history and signature' }),
+  auto_submitted: z.boolean().meta({
+    description: 'Inbound: a machine sent it (RFC 3834: Auto-Submitted other than "no", an auto-reply header, a bounce or a report); think twice before answering. False on outbound mail',
+  }),
   created_at: z.string(),
   events: z.array(z.object({ id: z.string(), type: z.string(), created_at: z.string() })).optional(),
 });

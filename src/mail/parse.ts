@@ -1,4 +1,5 @@
 import PostalMime, { type Address, type Email } from 'postal-mime';
+import { isAutoSubmitted } from './auto-submitted.ts';
 
 /** What the inbound pipeline keeps of a parsed message. */
 export interface ParsedMail {
@@ -13,6 +14,7 @@ export interface ParsedMail {
   inReplyTo: string | null;
   references: string[];
   headers: Record<string, string>;
+  /** Sent by a machine (RFC 3834): see auto-submitted.ts. */
   autoSubmitted: boolean;
   attachments: Array<{ filename: string; contentType: string; content: Uint8Array }>;
 }
@@ -78,7 +80,10 @@ export async function parseMail(raw: Uint8Array): Promise<ParsedMail> {
   }
   const headers: Record<string, string> = {};
   for (const h of email.headers) if (!(h.key in headers)) headers[h.key] = h.value;
-  const autoSubmitted = (headers['auto-submitted'] ?? 'no').toLowerCase().trim() !== 'no';
+  const autoSubmitted = isAutoSubmitted({
+    headers: email.headers.map((h) => ({ name: h.key, value: h.value })),
+    from: email.from && !email.from.group && email.from.address ? email.from.address.toLowerCase() : null,
+  });
   return {
     from: formatMailbox(email.from),
     to: flatten(email.to),

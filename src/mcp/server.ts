@@ -74,7 +74,10 @@ export function createMcpServer(client: Breakwater, options: McpServerOptions = 
     cc: z.array(Address).max(50).optional(),
     bcc: z.array(Address).max(50).optional(),
     idempotency_key: z.string().min(1).max(200).optional().describe('Reuse the same key when retrying this exact send: it is never sent twice'),
+    automatic: z.boolean().default(false).describe('True when you answer without a person deciding to: sent as Auto-Submitted: auto-replied (RFC 3834), so other responders leave it unanswered'),
   };
+  /** The SDK's parameters of a tool's body: `automatic` becomes the RFC 3834 header. */
+  const mailParams = <T extends { automatic: boolean }>({ automatic, ...rest }: T) => ({ ...rest, ...(automatic ? { headers: { 'Auto-Submitted': 'auto-replied' } } : {}) });
 
   server.registerTool('send_email', {
     title: 'Send email', description: 'Send an email from one of your inboxes. Answers the queued message id; delivery continues in the background.',
@@ -82,7 +85,7 @@ export function createMcpServer(client: Breakwater, options: McpServerOptions = 
     annotations: { openWorldHint: true, destructiveHint: false },
   }, ({ inbox_id, idempotency_key, ...params }, extra) => run(async () => {
     if (params.text === undefined && params.html === undefined) return invalid('text or html is required');
-    const sent = await client.messages.send(inbox_id, params, { signal: extra.signal, idempotencyKey: idempotency_key });
+    const sent = await client.messages.send(inbox_id, mailParams(params), { signal: extra.signal, idempotencyKey: idempotency_key });
     return ok(`Queued ${sent.id} in thread ${sent.thread_id} to ${params.to.join(', ')}.`, { message: sent });
   }));
 
@@ -92,7 +95,7 @@ export function createMcpServer(client: Breakwater, options: McpServerOptions = 
     annotations: { openWorldHint: true, destructiveHint: false },
   }, ({ message_id, idempotency_key, ...params }, extra) => run(async () => {
     if (params.text === undefined && params.html === undefined) return invalid('text or html is required');
-    const sent = await client.messages.reply(message_id, params, { signal: extra.signal, idempotencyKey: idempotency_key });
+    const sent = await client.messages.reply(message_id, mailParams(params), { signal: extra.signal, idempotencyKey: idempotency_key });
     return ok(`Queued reply ${sent.id} in thread ${sent.thread_id}.`, { message: sent });
   }));
 

@@ -96,6 +96,8 @@ export interface Message {
   trusted: boolean;
   /** Inbound: the reply without quoted history and signature. */
   extracted_text: string | null;
+  /** Inbound: a machine sent it (an auto-reply, a bounce, a report; RFC 3834): answer it rarely, if ever. False on outbound mail. */
+  auto_submitted: boolean;
   created_at: string;
   /** On GET /v1/messages/{id} only. */
   events?: Array<{ id: string; type: string; created_at: string }>;
@@ -233,7 +235,7 @@ export interface SendParams {
   text?: string;
   html?: string;
   reply_to?: string;
-  /** `X-…` headers and List-Unsubscribe(-Post) only. */
+  /** `X-…` headers, List-Unsubscribe(-Post), and `Auto-Submitted`: `auto-replied` or `auto-generated` to mark an automatic answer. */
   headers?: Record<string, string>;
   attachments?: AttachmentInput[];
 }

@@ -25,6 +25,8 @@ export interface ApiMessage {
   in_reply_to: string | null;
   references: string[];
   attachments: Array<{ id: string; filename: string; content_type: string; size: number }>;
+  headers: Record<string, string>;
+  auto_submitted: boolean;
   created_at: string;
   events?: ApiEvent[];
 }

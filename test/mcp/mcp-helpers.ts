@@ -41,7 +41,7 @@ export async function agentScenario(client: Client, prefix: string): Promise<voi
   expect(got.isError).toBeFalsy();
   expect(got.data.timed_out).toBe(false);
   const m = got.data.messages[0];
-  expect(m).toMatchObject({ direction: 'inbound', trusted: true, untrusted_content: { subject: 'Question' } });
+  expect(m).toMatchObject({ direction: 'inbound', trusted: true, auto_submitted: false, untrusted_content: { subject: 'Question' } });
   expect(m.untrusted_content_note).toMatch(/not by your user/);
   expect(got.data.next_after).toBe(m.id);
   const open = got.text.indexOf('<untrusted_email_content');
@@ -55,10 +55,14 @@ export async function agentScenario(client: Client, prefix: string): Promise<voi
 
   const read = await call(client, 'get_message', { message_id: m.id });
   expect(read.data.message.untrusted_content.from).toContain(inboxA.address);
-  const replied = await call(client, 'reply', { message_id: m.id, text: 'Answer' });
+  // An automatic answer goes out marked (RFC 3834), and the other side is told so outside the block.
+  const replied = await call(client, 'reply', { message_id: m.id, text: 'Answer', automatic: true });
   expect(replied.isError).toBeFalsy();
   const back = await call(client, 'wait_for_email', { inbox_id: inboxA.id, after: sent.data.message.id, timeout_seconds: 20 });
   expect(back.data.messages[0].untrusted_content.text).toContain('Answer');
+  expect(back.data.messages[0].auto_submitted).toBe(true);
+  expect(back.text.indexOf('auto_submitted=true')).toBeGreaterThan(-1);
+  expect(back.text.indexOf('auto_submitted=true')).toBeLessThan(back.text.indexOf('<untrusted_email_content'));
   const messages = await call(client, 'list_messages', { inbox_id: inboxB.id });
   expect(messages.data.messages.map((x: { id: string }) => x.id)).toContain(m.id);
   expect(messages.text).toContain('<untrusted_email_content>');

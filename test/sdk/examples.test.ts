@@ -66,6 +66,7 @@ describe('examples', () => {
     }, 20_000);
     expect(reply.text).toContain('What time is it?');
     expect(reply.thread_id).toBe(sent.body.thread_id);
+    expect(reply.auto_submitted).toBe(true);
     expect(lines.some((l) => l.startsWith('answered '))).toBe(true);
   }, 120_000);
 

@@ -105,7 +105,7 @@ describe('Breakwater on Workers, black box', () => {
     const list = await json(await call('GET', `/v1/inboxes/${recipient.id}/messages?direction=inbound`, key), 200);
     const got = list.data.find((m: any) => m.subject === `inbound ${tag}`);
     // Verdicts were not checked: no authserv-id is configured for this Worker.
-    expect(got).toMatchObject({ from: expect.stringContaining('someone@outside.example'), auth: null });
+    expect(got).toMatchObject({ from: expect.stringContaining('someone@outside.example'), auth: null, auto_submitted: false });
     const rawRes = await call('GET', `/v1/messages/${got.id}/raw`, key);
     expect(rawRes.status).toBe(200);
     expect(await rawRes.text()).toContain('.a line with a leading dot');
@@ -120,6 +120,18 @@ describe('Breakwater on Workers, black box', () => {
     huge.rawSize = 26 * 1024 * 1024;
     await deliverEmail(huge);
     expect(huge.rejected).toMatch(/^5\.3\.4 over 26214400 bytes: message exceeds the size limit$/);
+  });
+
+  it('marks mail a machine sent through the email() handler auto_submitted (RFC 3834)', async () => {
+    const raw = [
+      'From: Robot <robot@outside.example>', `To: ${recipient.address}`, `Subject: nightly ${tag}`, 'Auto-Submitted: auto-generated',
+      `Message-ID: <nightly-${tag}@outside.example>`, 'Date: Fri, 04 Dec 2026 12:00:00 +0000', '', 'Build passed.', '',
+    ].join('\r\n');
+    const message = emailMessage('robot@outside.example', recipient.address, raw);
+    await deliverEmail(message);
+    expect(message.rejected).toBeNull();
+    const list = await json(await call('GET', `/v1/inboxes/${recipient.id}/messages?direction=inbound`, key), 200);
+    expect(list.data.find((m: any) => m.subject === `nightly ${tag}`)).toMatchObject({ auto_submitted: true });
   });
 
   it('takes a report to postmaster@ without an inbox and never refuses it', async () => {

@@ -49,6 +49,7 @@ export interface MessageOptions {
   raw?: Uint8Array;
   attachments?: Array<{ filename: string; contentType: string; content: Uint8Array }>;
   eventTypes?: string[];
+  autoSubmitted?: boolean;
 }
 
 export function makeStored(inbox: Inbox, o: MessageOptions = {}): StoredMessage {
@@ -68,7 +69,8 @@ export function makeStored(inbox: Inbox, o: MessageOptions = {}): StoredMessage 
     subject: 'Hello — ünïcödé 📬', text: 'line 1\r\nline 2', html: '<p>hi</p>',
     headers: { 'X-Trace': 'abc', 'List-Unsubscribe': '<mailto:u@example.com>' },
     messageId: o.messageId ?? `<${tag()}@agents.test>`, inReplyTo: null, references: [],
-    auth: direction === 'inbound' ? { spf: 'pass', dkim: 'none', dmarc: 'fail' } : null, createdAt: at, updatedAt: at,
+    auth: direction === 'inbound' ? { spf: 'pass', dkim: 'none', dmarc: 'fail' } : null,
+    autoSubmitted: o.autoSubmitted ?? false, createdAt: at, updatedAt: at,
   };
   const attachments: Attachment[] = (o.attachments ?? []).map((a) => ({
     id: newId('att', at), messageId: id, filename: a.filename, contentType: a.contentType, size: a.content.byteLength, content: a.content,

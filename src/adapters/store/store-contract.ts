@@ -392,6 +392,17 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
         expect((await store.listMessages(inbox.id, { limit: 10 })).data).toHaveLength(1);
       });
 
+      it('keeps whether a machine sent each message (RFC 3834 auto_submitted)', async () => {
+        const { org } = await newOrg();
+        const inbox = await newInbox(org.id);
+        const automatic = makeStored(inbox, { direction: 'inbound', autoSubmitted: true });
+        const human = makeStored(inbox, { direction: 'inbound', at: T0 + 1 });
+        await store.storeInbound([automatic, human]);
+        expect(await store.getMessage(org.id, automatic.message.id)).toEqual(automatic.message);
+        expect((await store.getMessageById(human.message.id))?.autoSubmitted).toBe(false);
+        expect((await store.listMessages(inbox.id, { limit: 10 })).data.map((m) => m.autoSubmitted)).toEqual([false, true]);
+      });
+
       it('does not let an outbound copy with the same Message-ID block the inbound copy', async () => {
         const { org } = await newOrg();
         const inbox = await newInbox(org.id);

@@ -9,7 +9,7 @@ import { messageEvent, statusEventType } from './message-events.ts';
 const message: Message = {
   id: 'msg_01JAAAAAAAAAAAAAAAAAAAAAAA', orgId: 'org_1', inboxId: 'inb_1', threadId: 'thr_1', direction: 'inbound', status: 'received',
   statusReason: null, from: 'a@example.net', to: ['b@agents.localhost'], cc: [], bcc: ['hidden@example.net'], replyTo: null, subject: 'Hi',
-  text: 'hello', html: null, headers: {}, messageId: '<1@example.net>', inReplyTo: null, references: [], auth: null, createdAt: 1_000, updatedAt: 1_000,
+  text: 'hello', html: null, headers: {}, messageId: '<1@example.net>', inReplyTo: null, references: [], auth: null, autoSubmitted: false, createdAt: 1_000, updatedAt: 1_000,
 };
 
 describe('MonotonicEventIds', () => {

@@ -28,7 +28,10 @@ export function messageJson(m: Message, extra: { attachments?: AttachmentMeta[];
     attachments: (extra.attachments ?? []).map(attachmentJson),
     // Inbound agent safety (src/core/inbound): outbound mail is the org's own, so trusted and unverified.
     auth: authJson(m.auth), trusted: m.direction === 'inbound' ? m.trusted ?? false : true,
-    extracted_text: m.direction === 'inbound' ? m.extractedText ?? null : null, created_at: iso(m.createdAt), updated_at: iso(m.updatedAt),
+    extracted_text: m.direction === 'inbound' ? m.extractedText ?? null : null,
+    // RFC 3834: a machine sent it; an agent should think twice before answering. Outbound mail is the org's own.
+    auto_submitted: m.direction === 'inbound' && m.autoSubmitted,
+    created_at: iso(m.createdAt), updated_at: iso(m.updatedAt),
     ...(extra.events ? { events: extra.events.map(messageEventJson) } : {}),
   };
 }

@@ -54,7 +54,8 @@ export async function receiveMail(deps: CoreDeps, mail: InboundMail, completeJob
       id, orgId: inbox.orgId, inboxId: inbox.id, threadId, direction: 'inbound', status: 'received', statusReason: null,
       from: parsed.from || mail.envelopeFrom || '', to: parsed.to, cc: parsed.cc, bcc: [], replyTo: parsed.replyTo,
       subject: parsed.subject, text: parsed.text, html: parsed.html, headers: parsed.headers, messageId,
-      inReplyTo: parsed.inReplyTo, references: parsed.references, auth, extractedText, trusted, createdAt: now, updatedAt: now,
+      inReplyTo: parsed.inReplyTo, references: parsed.references, auth, extractedText, trusted,
+      autoSubmitted: parsed.autoSubmitted, createdAt: now, updatedAt: now,
     };
     const attachments: Attachment[] = parsed.attachments.map((a) => ({
       id: newId('att', now), messageId: id, filename: a.filename, contentType: a.contentType, size: a.content.byteLength, content: a.content,

@@ -59,7 +59,7 @@ function trimReferences(refs: string[]): string[] {
 async function guardThread(deps: CoreDeps, threadId: string): Promise<void> {
   const d = await take(deps.edge.limiter, threadId, deps.edge.limits.mailLoop);
   if (!d.ok) {
-    throw rateLimited(d, 'loop_detected', 'This thread is trading replies faster than a conversation: stop auto-replying to it (check the message for Auto-Submitted or an out-of-office), or wait for Retry-After.');
+    throw rateLimited(d, 'loop_detected', 'This thread is trading replies faster than a conversation: stop auto-replying to it (skip messages with auto_submitted: true, and send automatic answers with Auto-Submitted: auto-replied), or wait for Retry-After.');
   }
 }
 
@@ -92,7 +92,7 @@ async function accept(deps: CoreDeps, p: KeyPrincipal, inbox: Inbox, input: Send
       from: inbox.displayName ? `${inbox.displayName} <${inbox.address}>` : inbox.address,
       to: input.to, cc: input.cc, bcc: input.bcc, replyTo: input.replyTo, subject: input.subject,
       text: input.text, html: input.html, headers: input.headers, messageId, inReplyTo: reply?.inReplyTo ?? null,
-      references, auth: null, createdAt: now, updatedAt: now,
+      references, auth: null, autoSubmitted: false, createdAt: now, updatedAt: now,
     };
     const attachments: Attachment[] = input.attachments.map((a) => ({
       id: newId('att', now), messageId: id, filename: a.filename, contentType: a.contentType, size: a.content.byteLength, content: a.content,

@@ -12,17 +12,27 @@ const AUTO_REPLY_SUBJECT = /^(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|ou
 // Challenge-response systems ask the sender to prove itself; the mail is held, not lost.
 const CHALLENGE_SUBJECT = /please confirm your (?:e-?mail|message|request)|verify (?:your|that you)|sender verification|challenge[- ]response|spam ?arrest|boxbe|mailbox protected/i;
 
+/** What the header tests read: the top header fields and the From address (src/mail/auto-submitted.ts passes no more). */
+export type MailHead = Pick<ReportMail, 'headers' | 'from'>;
+
 /**
- * True for RFC 3834 auto-replies, vacation notices and challenge-response requests.
- * RFC 3834 5.1 marks them "Auto-Submitted: auto-replied"; older responders set the
- * X-Autoreply / X-Autorespond headers or only a telling subject.
+ * True when a header says auto-reply: RFC 3834 5.1 "Auto-Submitted: auto-replied", or the
+ * X-Autoreply / X-Autorespond / Precedence headers older responders set instead.
  */
-export function isAutoReply(mail: ReportMail): boolean {
+export function hasAutoReplyHeader(mail: MailHead): boolean {
   const submitted = header(mail, 'auto-submitted')?.toLowerCase() ?? '';
   if (submitted.startsWith('auto-replied')) return true;
   if (header(mail, 'x-autoreply') !== null || header(mail, 'x-autorespond') !== null) return true;
   if (/^(?:vacation|auto_reply)$/i.test(header(mail, 'x-autoreply-type') ?? '')) return true;
-  if (/^auto[-_ ]?reply$/i.test(header(mail, 'precedence') ?? '')) return true;
+  return /^auto[-_ ]?reply$/i.test(header(mail, 'precedence') ?? '');
+}
+
+/**
+ * True for RFC 3834 auto-replies, vacation notices and challenge-response requests: an
+ * auto-reply header, or only a telling subject.
+ */
+export function isAutoReply(mail: ReportMail): boolean {
+  if (hasAutoReplyHeader(mail)) return true;
   return AUTO_REPLY_SUBJECT.test(mail.subject.trim()) || CHALLENGE_SUBJECT.test(mail.subject);
 }
 
@@ -35,7 +45,7 @@ const BOUNCE_SUBJECT = /undeliver|undelivered|delivery (?:status notification|fa
  * From, a null Return-Path, or Exim's X-Failed-Recipients. Such a notice is a bounce
  * candidate even when marked "Auto-Submitted: auto-replied", as Exim marks its bounces.
  */
-export function fromMailSystem(mail: ReportMail): boolean {
+export function fromMailSystem(mail: MailHead): boolean {
   if (mail.from && isSystemAddress(mail.from)) return true;
   const from = header(mail, 'from') ?? '';
   if (/mailer-daemon|mail delivery|postmaster/i.test(from) || from.replace(/\s/g, '') === '<>') return true;

@@ -120,6 +120,6 @@ export async function readReportMail(raw: Uint8Array | string): Promise<ReportMa
 }
 
 /** The first top-level header `name` (lower-case) of the report, or null. */
-export function header(mail: ReportMail, name: string): string | null {
+export function header(mail: Pick<ReportMail, 'headers'>, name: string): string | null {
   return mail.headers.find((h) => h.name === name)?.value ?? null;
 }

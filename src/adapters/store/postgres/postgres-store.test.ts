@@ -165,7 +165,7 @@ function outbound(inbox: Inbox, idemKey: string): OutboundWrite & { idempotency:
   const message: Message = {
     id, orgId: inbox.orgId, inboxId: inbox.id, threadId, direction: 'outbound', status: 'queued', statusReason: null,
     from: inbox.address, to: ['a@example.com'], cc: [], bcc: [], replyTo: null, subject: 's', text: 't', html: null, headers: {},
-    messageId: `<${id}@agents.test>`, inReplyTo: null, references: [], auth: null, createdAt: at, updatedAt: at,
+    messageId: `<${id}@agents.test>`, inReplyTo: null, references: [], auth: null, autoSubmitted: false, createdAt: at, updatedAt: at,
   };
   return {
     message, attachments: [], raw: new Uint8Array([1, 2, 3]), events: [],

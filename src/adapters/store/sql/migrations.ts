@@ -4,6 +4,7 @@ import { eventsWebhooks } from './migrations/0002-events-webhooks.ts';
 import { quarantine } from './migrations/0003-quarantine.ts';
 import { deliverability } from './migrations/0004-deliverability.ts';
 import { inboundLists } from './migrations/0005-inbound-lists.ts';
+import { autoSubmitted } from './migrations/0006-auto-submitted.ts';
 import type { DialectTypes } from './migrations/types.ts';
 
 export type { DialectTypes };
@@ -19,5 +20,6 @@ export function migrations(types: DialectTypes): Record<string, Migration> {
     '0003_quarantine': quarantine(types),
     '0004_deliverability': deliverability(types),
     '0005_inbound_lists': inboundLists(types),
+    '0006_auto_submitted': autoSubmitted(),
   };
 }

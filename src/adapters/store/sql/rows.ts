@@ -45,6 +45,7 @@ export const toMessage = (r: MessagesTable): Message => ({
   // Absent rather than null when unset, so a Message read back equals the one written.
   ...(r.extracted_text != null ? { extractedText: r.extracted_text } : {}),
   ...(r.trusted != null ? { trusted: Number(r.trusted) === 1 } : {}),
+  autoSubmitted: Number(r.auto_submitted) === 1,
   createdAt: num(r.created_at), updatedAt: num(r.updated_at),
 });
 export const fromMessage = (m: Message): MessagesTable => ({
@@ -53,7 +54,7 @@ export const fromMessage = (m: Message): MessagesTable => ({
   bcc_json: JSON.stringify(m.bcc), reply_to: m.replyTo, subject: m.subject, text_body: m.text, html_body: m.html,
   headers_json: JSON.stringify(m.headers), message_id: m.messageId, in_reply_to: m.inReplyTo,
   references_json: JSON.stringify(m.references), auth_json: m.auth ? JSON.stringify(m.auth) : null,
-  extracted_text: m.extractedText ?? null, trusted: m.trusted == null ? null : m.trusted ? 1 : 0,
+  extracted_text: m.extractedText ?? null, trusted: m.trusted == null ? null : m.trusted ? 1 : 0, auto_submitted: m.autoSubmitted ? 1 : 0,
   created_at: m.createdAt, updated_at: m.updatedAt,
 });
 

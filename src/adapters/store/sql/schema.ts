@@ -22,6 +22,8 @@ export interface MessagesTable {
   auth_json: string | null; created_at: number; updated_at: number;
   /** Added by 0005_inbound_lists: null on older rows and on outbound mail. */
   extracted_text: string | null; trusted: number | null;
+  /** Added by 0006_auto_submitted: 1 when the message was sent by a machine (RFC 3834), else 0. */
+  auto_submitted: number;
 }
 export interface MessageIdsTable { inbox_id: string; message_id: string; direction: string; thread_id: string; created_at: number }
 export interface AttachmentsTable {
