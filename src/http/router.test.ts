@@ -45,6 +45,14 @@ describe('registerRoutes', () => {
     expect(honoRoutes(app)).toEqual([]);
   });
 
+  it('refuses a key route that does not say what an inbox-scoped key may do', () => {
+    const app = new Hono<AppEnv>();
+    expect(() => registerRoutes(app, t.deps, [policy({ auth: 'key' })])).toThrow(/route policy without inboxKeys .*: GET \/v1\/test/);
+    expect(honoRoutes(app)).toEqual([]);
+    registerRoutes(app, t.deps, [policy({ auth: 'key', inboxKeys: 'own' })]);
+    expect(honoRoutes(app)).toEqual(['GET /v1/test']);
+  });
+
   it('refuses two policies for one method and path', () => {
     const app = new Hono<AppEnv>();
     expect(() => registerRoutes(app, t.deps, [policy(), policy({ operationId: 'other' })])).toThrow(/duplicate route policy: GET \/v1\/test/);

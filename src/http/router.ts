@@ -152,6 +152,11 @@ export function registerRoutes(app: Hono<AppEnv>, deps: AppDeps, table: RoutePol
     const id = `${policy.method} ${policy.path}`;
     if (seen.has(id)) throw new Error(`duplicate route policy: ${id}`);
     if (!policy.lane || !policy.auth || !policy.operationId) throw new Error(`incomplete route policy: ${id}`);
+    // What an inbox-scoped key may do here is part of the policy, not an afterthought of the
+    // service: test/http/authz-matrix.test.ts proves each route does what it declares.
+    if ((policy.auth === 'key' || policy.auth === 'operator_or_key') && !policy.inboxKeys) {
+      throw new Error(`route policy without inboxKeys (what an inbox-scoped key may do): ${id}`);
+    }
     seen.add(id);
     app.on(policy.method, policy.path, chain(deps, policy, keyRefusals));
   }
