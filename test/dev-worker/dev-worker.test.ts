@@ -45,7 +45,8 @@ describe('npm run dev:worker', () => {
     const deadline = Date.now() + 90_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`dev:worker exited ${child.exitCode}:\n${output}`);
-      if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) break;
+      // dev:worker says so once its own first request has migrated the local D1.
+      if (output.includes('local D1 migrated')) break;
       if (Date.now() > deadline) throw new Error(`dev:worker not ready in 90 s:\n${output}`);
       await new Promise((r) => setTimeout(r, 300));
     }
