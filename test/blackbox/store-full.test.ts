@@ -5,12 +5,12 @@
  * up; once the ballast is deleted, work is accepted again with no restart, and every send
  * acknowledged before, during or after the fault reaches the relay.
  */
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestServer } from '../helpers/server.ts';
 import { inCI } from '../helpers/services.ts';
 import { fillDisk, freeDisk, smallDiskProblem, smallDiskWrap } from '../helpers/small-disk.ts';
 import { SmtpSink } from '../helpers/smtp-sink.ts';
+import { smtpSendOnce } from '../helpers/smtp-send.ts';
 
 const problem = smallDiskProblem();
 if (problem && inCI) throw new Error(`store full: CI must allow unprivileged user namespaces (${problem})`);
@@ -42,18 +42,8 @@ describe.skipIf(problem !== null)('SQLite on a full disk', () => {
     return res;
   };
 
-  const smtp = async (tag: string) => {
-    const t = nodemailer.createTransport({ host: '127.0.0.1', port: server.smtpPort, secure: false, tls: { rejectUnauthorized: false } });
-    try {
-      const info = await t.sendMail({ from: 'far@example.net', to: receiver.address, subject: tag, text: 'inbound', messageId: `<${tag}@example.net>` });
-      return { code: Number(info.response.slice(0, 3)), response: info.response };
-    } catch (err) {
-      const e = err as { responseCode?: number; response?: string; message: string };
-      return { code: e.responseCode ?? 0, response: e.response ?? e.message };
-    } finally {
-      t.close();
-    }
-  };
+  const smtp = (tag: string) => smtpSendOnce(server.smtpPort, receiver.address, tag);
+
 
   beforeAll(async () => {
     sink = await SmtpSink.start();

@@ -5,12 +5,12 @@
  * the proxy is back the pool reconnects by itself, and every send acknowledged before the cut
  * or after it reaches the relay.
  */
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestServer } from '../helpers/server.ts';
 import { REDIS_URL, requireServices, testPrefix, throwawayDatabase, type ThrowawayDatabase } from '../helpers/services.ts';
 import { SmtpSink } from '../helpers/smtp-sink.ts';
 import { TcpProxy } from '../helpers/tcp-proxy.ts';
+import { smtpSendOnce } from '../helpers/smtp-send.ts';
 
 const down = await requireServices('postgres down', 'postgres', 'redis');
 
@@ -40,18 +40,8 @@ describe.skipIf(down !== null)('PostgreSQL cut away from a node', () => {
     return res;
   };
 
-  const smtp = async (tag: string) => {
-    const t = nodemailer.createTransport({ host: '127.0.0.1', port: server.smtpPort, secure: false, tls: { rejectUnauthorized: false } });
-    try {
-      const info = await t.sendMail({ from: 'far@example.net', to: receiver.address, subject: tag, text: 'inbound', messageId: `<${tag}@example.net>` });
-      return { code: Number(info.response.slice(0, 3)), response: info.response };
-    } catch (err) {
-      const e = err as { responseCode?: number; response?: string; message: string };
-      return { code: e.responseCode ?? 0, response: e.response ?? e.message };
-    } finally {
-      t.close();
-    }
-  };
+  const smtp = (tag: string) => smtpSendOnce(server.smtpPort, receiver.address, tag);
+
 
   beforeAll(async () => {
     db = await throwawayDatabase();

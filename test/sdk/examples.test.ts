@@ -4,9 +4,9 @@
  * a real signed delivery and refuses a forged one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/services.ts';
 import { TestServer } from '../helpers/server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -41,15 +41,6 @@ function example(file: string, env: Record<string, string>): { child: ChildProce
   child.stdout!.on('data', feed);
   child.stderr!.on('data', feed);
   return { child, lines };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((r) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => r(port));
-    });
-  });
 }
 
 describe('examples', () => {
