@@ -1,33 +1,19 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FetchWebhookSender } from './fetch-webhook-sender.ts';
+import { startScriptedReceiver, type ReceivedHit, type ScriptedReceiver } from '../scripted-receiver.ts';
 
 describe('FetchWebhookSender', () => {
-  let server: Server;
+  let receiver: ScriptedReceiver;
   let port: number;
-  const hits: Array<{ path: string; body: string; signature: string | undefined }> = [];
+  let hits: ReceivedHit[];
   const sender = new FetchWebhookSender();
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        hits.push({ path: req.url ?? '', body, signature: req.headers['webhook-signature'] as string | undefined });
-        if (req.url === '/redirect') res.writeHead(302, { location: `http://127.0.0.1:${port}/internal` }).end();
-        else if (req.url === '/hang') return;
-        else if (req.url === '/big') res.writeHead(200).end('x'.repeat(1024 * 1024));
-        else if (req.url === '/gone') res.writeHead(410).end();
-        else res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as AddressInfo).port;
+    receiver = await startScriptedReceiver();
+    ({ port, hits } = receiver);
   });
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await receiver.close();
   });
 
   const post = (path: string, timeoutMs = 2000, addresses = ['127.0.0.1']) =>
@@ -36,7 +22,8 @@ describe('FetchWebhookSender', () => {
   it('posts the body with its headers and answers with the status', async () => {
     const res = await post('/ok');
     expect(res).toMatchObject({ status: 204, error: null });
-    expect(hits.at(-1)).toEqual({ path: '/ok', body: '{"a":1}', signature: 'v1,abc' });
+    const { path, body, signature } = hits.at(-1)!;
+    expect({ path, body, signature }).toEqual({ path: '/ok', body: '{"a":1}', signature: 'v1,abc' });
   });
 
   it('does not follow a redirect', async () => {

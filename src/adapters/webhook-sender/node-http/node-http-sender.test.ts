@@ -1,34 +1,20 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeHttpWebhookSender } from './node-http-sender.ts';
+import { startScriptedReceiver, type ReceivedHit, type ScriptedReceiver } from '../scripted-receiver.ts';
 
 describe('NodeHttpWebhookSender', () => {
-  let server: Server;
+  let receiver: ScriptedReceiver;
   let port: number;
-  const hits: Array<{ path: string; host: string; body: string }> = [];
+  let hits: ReceivedHit[];
   const sender = new NodeHttpWebhookSender();
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        hits.push({ path: req.url ?? '', host: req.headers.host ?? '', body });
-        if (req.url === '/redirect') res.writeHead(302, { location: `http://127.0.0.1:${port}/internal` }).end();
-        else if (req.url === '/hang') return; // never answers
-        else if (req.url === '/big') res.writeHead(200).end('x'.repeat(1024 * 1024));
-        else if (req.url === '/gone') res.writeHead(410).end();
-        else res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as AddressInfo).port;
+    receiver = await startScriptedReceiver();
+    ({ port, hits } = receiver);
   });
   afterAll(async () => {
     await sender.close();
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await receiver.close();
   });
 
   const post = (path: string, timeoutMs = 2000, host = 'hooks.invalid') =>
