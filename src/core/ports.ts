@@ -250,6 +250,11 @@ export interface Queue {
   defer?(jobId: string, owner: string, runAt: number): Promise<void>;
   /** Ends the job for good: it stays in the table, visible, with its error. */
   fail(jobId: string, owner: string, error: string): Promise<void>;
+  /**
+   * Extends `owner`'s lease on a running job to `leaseUntil`, so a slow attempt is not claimed
+   * and run a second time beside it. False when the lease is no longer `owner`'s.
+   */
+  renew(jobId: string, owner: string, leaseUntil: number): Promise<boolean>;
   /** Returns every lease of `owner` (graceful shutdown). */
   releaseAll(owner: string): Promise<number>;
   depth(queue: string, now: number): Promise<{ pending: number; oldestAgeMs: number | null }>;

@@ -54,6 +54,21 @@ export function queueContract(ctx: ContractContext): void {
       expect(ids(await ctx.store().claim(queue, 'w3', LEASE, 10, T0 + 3 * LEASE))).toEqual([job.id]);
     });
 
+    it('renews a lease only for its owner, and only while the job is leased', async () => {
+      const queue = `q-${tag()}`;
+      const job = await leased(queue, 'w1');
+      expect(await ctx.store().renew(job.id, 'w2', T0 + 5 * LEASE)).toBe(false);
+      expect(await ctx.store().renew(job.id, 'w1', T0 + 3 * LEASE)).toBe(true);
+      // Past the first lease the job is still w1's: nobody else may claim it.
+      expect(await ctx.store().claim(queue, 'w2', LEASE, 10, T0 + 2 * LEASE)).toEqual([]);
+      const [again] = await ctx.store().claim(queue, 'w2', LEASE, 10, T0 + 3 * LEASE + 1);
+      expect(again).toMatchObject({ id: job.id, leaseOwner: 'w2' });
+      // w1 lost it, so its renewal fails; once the job is done nobody can renew it.
+      expect(await ctx.store().renew(job.id, 'w1', T0 + 9 * LEASE)).toBe(false);
+      await ctx.store().complete(job.id, 'w2');
+      expect(await ctx.store().renew(job.id, 'w2', T0 + 9 * LEASE)).toBe(false);
+    });
+
     it('completes a job only for its lease owner', async () => {
       const queue = `q-${tag()}`;
       const job = await leased(queue, 'w1');

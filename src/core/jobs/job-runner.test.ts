@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryNotifier } from '../../adapters/notifier/memory/memory-notifier.ts';
+import { makeJob } from '../../adapters/store/store-contract-fixtures.ts';
+import { SqliteStore } from '../../adapters/store/sqlite/sqlite-store.ts';
+import { StoreUnavailableError } from '../errors.ts';
 import { silentLogger } from '../../../test/helpers/app.ts';
 import { topics } from '../context.ts';
 import type { Job } from '../model.ts';
@@ -70,5 +73,52 @@ describe('JobRunner', () => {
     expect(claimed).toEqual([10]);
     expect(calls.sort()).toEqual(['complete a', 'defer c 3000', 'retry b 5000', 'retry d 61000']);
     expect(later.sort()).toEqual([3000, 5000, 61000]);
+  });
+
+  it('after a store fault, tries the job again in seconds, not a minute', async () => {
+    const calls: string[] = [];
+    const queue = {
+      async claim() { return [job]; },
+      async retry(id: string, _o: string, runAt: number) { calls.push(`retry ${id} ${runAt}`); },
+      async renew() { return true; },
+    } as unknown as Queue;
+    const runner = new JobRunner({
+      queue, queueName: 'q', owner: 'test', notifier: new MemoryNotifier(), clock: () => 1000, logger: silentLogger,
+      handler: async () => { throw new StoreUnavailableError(new Error('SQLITE_FULL')); },
+    });
+    await runner.runOnce(1);
+    expect(calls).toEqual(['retry job_1 6000']);
+  });
+
+  it('keeps the lease of a job that runs longer than it, so a second worker never runs it beside the first', async () => {
+    const store = new SqliteStore({ filename: ':memory:' });
+    await store.migrate();
+    const notifier = new MemoryNotifier();
+    const queueName = 'slow';
+    await store.enqueue(makeJob(queueName, Date.now()));
+    const runs: string[] = [];
+    let inFlight = 0;
+    let overlapped = false;
+    const runner = (owner: string) => new JobRunner({
+      queue: store, queueName, owner, notifier, clock: Date.now, logger: silentLogger, leaseMs: 300, pollMs: 50,
+      // One attempt lasts more than four leases (a relay slow over DATA).
+      handler: async () => {
+        runs.push(owner);
+        if (++inFlight > 1) overlapped = true;
+        await new Promise((r) => setTimeout(r, 1300));
+        inFlight--;
+        return { kind: 'done' };
+      },
+    });
+    const first = runner('first');
+    first.start();
+    while (runs.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const second = runner('second');
+    second.start();
+    await new Promise((r) => setTimeout(r, 1600));
+    await Promise.all([first.stop(), second.stop()]);
+    await store.close();
+    expect(overlapped).toBe(false);
+    expect(runs).toEqual(['first']);
   });
 });

@@ -1,4 +1,5 @@
 import { topics } from '../context.ts';
+import { STORE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '../errors.ts';
 import type { Job, Lane } from '../model.ts';
 import type { Clock, Logger, Notifier, Queue } from '../ports.ts';
 
@@ -34,10 +35,15 @@ export interface JobRunnerOptions {
   onLater?: (runAt: number) => void;
 }
 
+/** A handler's fault other than the store's: the job is tried again after this long. */
+const FAULT_RETRY_MS = 60_000;
+
 /**
- * Claims due jobs by lease and runs them with bounded concurrency. A handler that throws
- * is a fault: the job is retried after a minute. Stop() waits for running jobs, then gives
- * back every lease so another process can take them at once.
+ * Claims due jobs by lease and runs them with bounded concurrency. While a job runs its lease
+ * is renewed every third of its length, so a slow attempt (a relay that takes minutes over
+ * DATA) is never claimed and run twice. A handler that throws is a fault: the job is retried
+ * after a minute, or after a few seconds when the store was out of reach. Stop() waits for
+ * running jobs, then gives back every lease so another process can take them at once.
  */
 export class JobRunner {
   private running = new Set<Promise<void>>();
@@ -131,10 +137,31 @@ export class JobRunner {
     });
   }
 
+  /** Renews `job`'s lease every third of its length until the returned stop is called. */
+  private keepLeased(job: Job): () => void {
+    const leaseMs = this.o.leaseMs ?? 60_000;
+    let warned = false;
+    let ended = false;
+    const timer = setInterval(() => {
+      this.o.queue.renew(job.id, this.o.owner, this.o.clock() + leaseMs).then((held) => {
+        if (held || warned || ended) return;
+        // Another worker may run it too (the store was out of reach past the lease): said once.
+        warned = true;
+        this.o.logger.warn({ lane: this.o.lane, job: job.id, queue: job.queue }, 'job lease lost while running');
+      }, (err: unknown) => this.o.logger.warn({ err, lane: this.o.lane, job: job.id, queue: job.queue }, 'job lease renewal failed'));
+    }, Math.max(100, Math.floor(leaseMs / 3)));
+    return () => {
+      ended = true;
+      clearInterval(timer);
+    };
+  }
+
   private async run(job: Job): Promise<void> {
     const started = Date.now();
+    const stopRenewing = this.keepLeased(job);
     try {
-      const result = await this.o.handler(job);
+      // Renewal ends with the attempt, before its outcome is written: a renewal after that would fail.
+      const result = await this.o.handler(job).finally(stopRenewing);
       if (result.kind === 'done') await this.o.queue.complete(job.id, this.o.owner);
       else if (result.kind === 'retry') {
         await this.o.queue.retry(job.id, this.o.owner, result.runAt, result.error);
@@ -149,8 +176,10 @@ export class JobRunner {
       } else await this.o.queue.fail(job.id, this.o.owner, result.error);
       this.o.logger.info({ lane: this.o.lane, job: job.id, queue: job.queue, attempt: job.attempts + 1, result: result.kind, ms: Date.now() - started, ...result.log }, 'job');
     } catch (err) {
-      this.o.logger.error({ err, lane: this.o.lane, job: job.id, queue: job.queue }, 'job handler fault');
-      const runAt = this.o.clock() + 60_000;
+      const storeDown = err instanceof StoreUnavailableError;
+      this.o.logger[storeDown ? 'warn' : 'error']({ err, lane: this.o.lane, job: job.id, queue: job.queue }, storeDown ? 'job stopped: store unavailable' : 'job handler fault');
+      const runAt = this.o.clock() + (storeDown ? STORE_RETRY_AFTER_SECONDS * 1000 : FAULT_RETRY_MS);
+      // With the store still down this fails too, and the lease running out gives the job back.
       await this.o.queue.retry(job.id, this.o.owner, runAt, err instanceof Error ? err.message : String(err)).catch(() => {});
       this.o.onLater?.(runAt);
     }

@@ -81,6 +81,7 @@ const STORE = {
   retry: 'write',
   defer: 'write',
   fail: 'write',
+  renew: 'write',
   releaseAll: 'write',
   depth: 'read',
 } as const satisfies RouteTable<Store & Queue>;

@@ -566,6 +566,12 @@ export class KyselyStore implements Store, Queue {
       .where('id', '=', jobId).where('lease_owner', '=', owner).execute());
   }
 
+  async renew(jobId: string, owner: string, leaseUntil: number): Promise<boolean> {
+    const res = await this.writeOne((db) => db.updateTable('jobs').set({ lease_until: leaseUntil })
+      .where('id', '=', jobId).where('lease_owner', '=', owner).where('status', '=', 'leased').executeTakeFirst());
+    return Number(res.numUpdatedRows) > 0;
+  }
+
   async releaseAll(owner: string): Promise<number> {
     const res = await this.writeOne((db) => db.updateTable('jobs').set({ status: 'pending', lease_owner: null, lease_until: null })
       .where('lease_owner', '=', owner).where('status', '=', 'leased').executeTakeFirst());
