@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { randomToken } from '../core/crypto.ts';
 import { BreakwaterError, StoreUnavailableError } from '../core/errors.ts';
 import type { Lane } from '../core/model.ts';
+import { logStoreFault } from '../core/store-fault-log.ts';
 import type { AppDeps } from './app-deps.ts';
 import type { AppEnv, RequestLog } from './app-env.ts';
 import { problemResponse } from './problem.ts';
@@ -59,7 +60,7 @@ export function recordRefusal(deps: AppDeps, log: RequestLog, code: string): voi
 export function errorResponse(deps: AppDeps, scope: RequestScope, err: unknown): Response {
   if (err instanceof BreakwaterError) {
     // A refusal to the client, but a fault to the operator: the driver's error is logged.
-    if (err instanceof StoreUnavailableError) deps.logger.warn({ request_id: scope.requestId, err: err.cause }, 'store unavailable');
+    if (err instanceof StoreUnavailableError) logStoreFault(deps.logger, { request_id: scope.requestId, err: err.cause });
     recordRefusal(deps, scope.log, err.code);
     return problemResponse(err.code, err.message, scope.requestId, err.extras);
   }

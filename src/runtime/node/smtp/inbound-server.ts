@@ -3,6 +3,7 @@ import type { CoreDeps } from '../../../core/context.ts';
 import { isHostedDomain } from '../../../core/inboxes/inbox-service.ts';
 import type { Inbox } from '../../../core/model.ts';
 import { intakeMail, screenEnvelope, type InboxRefusal } from '../../../core/inbound/intake.ts';
+import { logStoreFailure } from '../../../core/store-fault-log.ts';
 import { domainOf, isValidAddress } from '../../../mail/address.ts';
 import { HeaderScreen, hasSmugglingDot } from './message-screen.ts';
 import { screenRecipient } from './recipient-screen.ts';
@@ -120,12 +121,12 @@ export function createInboundSmtpServer(o: InboundSmtpOptions): SMTPServer {
             sessionInboxes.set(session, current);
             callback();
           }, (err: unknown) => {
-            deps.logger.error({ err, lane: 'inbound' }, 'smtp list lookup failed');
+            logStoreFailure(deps.logger, err, { lane: 'inbound' }, 'smtp list lookup failed');
             callback(smtpError('store_unavailable'));
           });
         },
         (err: unknown) => {
-          deps.logger.error({ err, lane: 'inbound' }, 'smtp rcpt lookup failed');
+          logStoreFailure(deps.logger, err, { lane: 'inbound' }, 'smtp rcpt lookup failed');
           callback(smtpError('store_unavailable'));
         },
       );
@@ -170,7 +171,7 @@ export function createInboundSmtpServer(o: InboundSmtpOptions): SMTPServer {
             callback(null, `2.0.0 Ok: stored ${stored.map((m) => m.id).join(' ') || 'duplicate'}`);
           },
           (err: unknown) => {
-            deps.logger.error({ err, lane: 'inbound' }, 'smtp store failed');
+            logStoreFailure(deps.logger, err, { lane: 'inbound' }, 'smtp store failed');
             callback(smtpError('store_unavailable'));
           },
         );

@@ -6,6 +6,7 @@
  */
 import type { SMTPServerSession } from 'smtp-server';
 import { intakeReport } from '../../../core/bounces/intake.ts';
+import { logStoreFailure } from '../../../core/store-fault-log.ts';
 import { reportAddress } from '../../../core/bounces/report-address.ts';
 import type { CoreDeps } from '../../../core/context.ts';
 import { localPartOf } from '../../../mail/address.ts';
@@ -57,7 +58,7 @@ export function answerReports(deps: CoreDeps, session: SMTPServerSession, verpId
       callback(null, r.kind === 'ignored' ? '2.0.0 Ok: received, not acted on' : `2.0.0 Ok: ${r.kind} recorded`);
     },
     (err: unknown) => {
-      deps.logger.error({ err, lane: 'outbound' }, 'report intake failed');
+      logStoreFailure(deps.logger, err, { lane: 'outbound' }, 'report intake failed');
       callback(smtpError('store_unavailable'));
     },
   );
