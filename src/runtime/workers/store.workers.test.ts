@@ -5,6 +5,9 @@ import { makeInbox, makeKey, makeOrg, makeStored, outboundWrite, T0, tag } from 
 import type { Domain } from '../../core/domains/domain.ts';
 import { newId } from '../../core/ids.ts';
 import type { ListEntry } from '../../core/inbound/lists.ts';
+import { StoreUnavailableError } from '../../core/errors.ts';
+import type { BreakwaterEnv } from './env.ts';
+import { storeWriterRpc } from './objects/store-writer.ts';
 import { openWorkerStores } from './store.ts';
 
 function domain(orgId: string, name: string): Domain {
@@ -85,5 +88,62 @@ describe('the Worker stores', () => {
     for (const r of results) if (!r.ok) expect(r.existing.id).toBe(page.data[0]!.id);
     expect(await b.lists.deleteEntry(org.id, page.data[0]!.id)).toMatchObject({ pattern: 'spam.example' });
     expect(await a.lists.countEntries(org.id)).toBe(0);
+  });
+});
+
+/** The D1 binding with a switch that makes every call fail with D1's own words, as the binding does. */
+function flakyD1(db: D1Database) {
+  const state = { failWith: null as string | null };
+  const check = () => {
+    if (state.failWith) throw new Error(state.failWith);
+  };
+  type Wrapped = { real: D1PreparedStatement; all(): Promise<D1Result> };
+  const database = {
+    prepare: (sql: string) => ({
+      bind: (...params: unknown[]): Wrapped => {
+        const real = db.prepare(sql).bind(...params);
+        return { real, all: async () => (check(), real.all()) };
+      },
+    }),
+    batch: async (statements: Wrapped[]) => (check(), db.batch(statements.map((s) => s.real))),
+  } as unknown as D1Database;
+  return { database, state };
+}
+
+describe('D1 faults', () => {
+  it('are StoreUnavailableError (503 / 451 4.3.0 upstream) for D1\'s transient and full-database errors, and pass once they clear', async () => {
+    const { database, state } = flakyD1(env.DB);
+    const store = new D1Store(database);
+    const org = makeOrg();
+    for (const words of ['D1_ERROR: Network connection lost.', 'D1_ERROR: D1 DB is overloaded. Too many requests queued.',
+      'D1_ERROR: Internal error while starting up D1 DB storage caused object to be reset.', 'D1_ERROR: Exceeded maximum DB size.']) {
+      state.failWith = words;
+      await expect(store.getOrg(org.id), words).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.createOrg(org, makeKey(org.id)), words).rejects.toBeInstanceOf(StoreUnavailableError);
+    }
+    // A query D1 refuses for what it says is not the store being down: passed on as it is.
+    state.failWith = 'D1_ERROR: no such table: nowhere: SQLITE_ERROR';
+    const refused = await store.getOrg(org.id).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Error);
+    expect(refused).not.toBeInstanceOf(StoreUnavailableError);
+    state.failWith = null;
+    await store.createOrg(org, makeKey(org.id));
+    expect(await store.getOrg(org.id)).toEqual(org);
+  });
+
+  it('reach the isolate through the StoreWriter RPC as StoreUnavailableError, as do the object\'s own resets', async () => {
+    const writerAnswering = (write: () => Promise<unknown>) => storeWriterRpc({
+      STORE_WRITER: { idFromName: () => ({}), get: () => ({ write }) } as unknown as BreakwaterEnv['STORE_WRITER'],
+    });
+    const faultInObject = writerAnswering(async () => ({ ok: false, error: { name: 'StoreUnavailableError', message: 'D1_ERROR: Network connection lost.', code: 'store_unavailable' } }));
+    const fault = await faultInObject.write('store', 'createOrg', []).catch((e: unknown) => e);
+    expect(fault).toBeInstanceOf(StoreUnavailableError);
+    expect(((fault as StoreUnavailableError).cause as Error).message).toBe('D1_ERROR: Network connection lost.');
+    const objectReset = writerAnswering(async () => { throw new Error('Durable Object reset because its code was updated.'); });
+    await expect(objectReset.write('store', 'createOrg', [])).rejects.toBeInstanceOf(StoreUnavailableError);
+    const unique = writerAnswering(async () => ({ ok: false, error: { name: 'D1QueryError', message: 'UNIQUE constraint failed', code: 'SQLITE_CONSTRAINT_UNIQUE' } }));
+    await expect(unique.write('store', 'createOrg', [])).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_UNIQUE' });
+    const bug = writerAnswering(async () => { throw new TypeError('not a function'); });
+    await expect(bug.write('store', 'createOrg', [])).rejects.toBeInstanceOf(TypeError);
   });
 });

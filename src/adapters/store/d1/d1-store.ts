@@ -3,6 +3,7 @@ import { KyselyStore } from '../sql/kysely-store.ts';
 import type { MessageBlobs } from '../sql/message-blobs.ts';
 import type { Database as Schema } from '../sql/schema.ts';
 import type { Tx } from '../sql/event-log.ts';
+import { withStoreFaults } from '../sql/store-faults.ts';
 import { D1Dialect } from './d1-dialect.ts';
 import { R2MessageBlobs } from './r2-blobs.ts';
 import { Serial } from './serial.ts';
@@ -64,7 +65,7 @@ export class D1Store extends KyselyStore {
     const serial = new Serial({ stallMs: options.stallMs ?? WRITE_STALL_MS, ...(options.onStall ? { onStall: options.onStall } : {}) });
     const readOnly = options.readOnly ?? false;
     super({
-      db: new Kysely<Schema>({ dialect: new D1Dialect(database) }),
+      db: new Kysely<Schema>({ dialect: withStoreFaults(new D1Dialect(database)) }),
       types: { ms: 'integer', bytes: 'blob' },
       groupCommit: false,
       skipLocked: false,

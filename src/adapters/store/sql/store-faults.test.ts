@@ -33,6 +33,10 @@ describe('store faults', () => {
     expect(isStoreFault(new Error('Connection terminated unexpectedly'))).toBe(true);
     expect(isStoreFault(new AggregateError([coded('ECONNREFUSED')], ''))).toBe(true);
     expect(isStoreFault(new Error('no such table: t'))).toBe(false);
+    // D1 and Durable Objects say it in words only.
+    expect(isStoreFault(new Error('D1_ERROR: Network connection lost.'))).toBe(true);
+    expect(isStoreFault(new Error('Durable Object reset because its code was updated.'))).toBe(true);
+    expect(isStoreFault(new Error('D1_ERROR: no such table: t: SQLITE_ERROR'))).toBe(false);
     expect(isStoreFault('SQLITE_FULL')).toBe(false);
   });
 

@@ -22,6 +22,13 @@ const NET_FAULT = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '
 /** pg's own connection errors carry no code, only these messages. */
 const PG_CONNECTION_MESSAGE = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended|Cannot use a pool after calling end)/;
 
+/**
+ * D1's and Durable Objects' transient failures carry no code, only these messages (Cloudflare's
+ * "List of D1_ERRORs": reset, overloaded, network lost, a storage timeout; and a database at its
+ * size limit, D1's disk full). Over RPC the same words come back from the StoreWriter object.
+ */
+const CLOUDFLARE_FAULT_MESSAGE = /Network connection lost|storage caused object to be reset|reset because its code was updated|is overloaded|Too many requests queued|exceeded timeout|Exceeded maximum DB size|Durable Object storage operation exceeded/i;
+
 /** True when `err` says the store is unavailable, not that the query was wrong. */
 export function isStoreFault(err: unknown): boolean {
   if (err instanceof StoreUnavailableError) return true;
@@ -30,7 +37,7 @@ export function isStoreFault(err: unknown): boolean {
   if (typeof code === 'string' && (SQLITE_FAULT.test(code) || PG_FAULT.test(code) || NET_FAULT.has(code))) return true;
   // A pool that could not connect to any of several addresses (happy eyeballs) says so in an AggregateError.
   if (err instanceof AggregateError) return err.errors.some(isStoreFault);
-  return PG_CONNECTION_MESSAGE.test(err.message);
+  return PG_CONNECTION_MESSAGE.test(err.message) || CLOUDFLARE_FAULT_MESSAGE.test(err.message);
 }
 
 function translate(err: unknown, faulted: boolean): unknown {
@@ -119,7 +126,7 @@ class FaultDriver implements Driver {
 
 /**
  * The same dialect, whose driver throws StoreUnavailableError for a store fault (the original as
- * its `cause`) and every other error as it was. One place for both SQL stores, so every query,
+ * its `cause`) and every other error as it was. One place for the SQL stores (SQLite, PostgreSQL, D1), so every query,
  * transaction and group commit is covered without a try in each store method.
  */
 export function withStoreFaults(dialect: Dialect): Dialect {

@@ -1,5 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { D1Store } from '../../../adapters/store/d1/d1-store.ts';
+import { isStoreFault } from '../../../adapters/store/sql/store-faults.ts';
+import { StoreUnavailableError } from '../../../core/errors.ts';
 import type { StoreWriterRpc } from '../../../adapters/store/d1/routed-store.ts';
 import { isWriteMethod, type WritePort, type WritePorts } from '../../../adapters/store/d1/write-routes.ts';
 import { createConsoleLogger } from '../console-logger.ts';
@@ -45,7 +47,9 @@ export class StoreWriter extends DurableObject<BreakwaterEnv> {
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
       const code = (e as { code?: unknown }).code;
-      return { ok: false, error: { name: e.name, message: e.message, ...(typeof code === 'string' ? { code } : {}) } };
+      // A store fault travels with its cause's words: they are what the operator's log needs.
+      const message = e instanceof StoreUnavailableError && e.cause instanceof Error ? e.cause.message : e.message;
+      return { ok: false, error: { name: e.name, message, ...(typeof code === 'string' ? { code } : {}) } };
     }
   }
 }
@@ -57,9 +61,16 @@ export function storeWriterRpc(env: Pick<BreakwaterEnv, 'STORE_WRITER'>): StoreW
       // A stub per call: the composition lives for the isolate, and workerd refuses a stub made
       // while serving one request to any other request ("Cannot perform I/O on behalf of a different request").
       const writer = env.STORE_WRITER.get(env.STORE_WRITER.idFromName(WRITER_NAME));
-      const outcome = (await writer.write(port, method, args)) as WriteOutcome;
+      let outcome: WriteOutcome;
+      try {
+        outcome = (await writer.write(port, method, args)) as WriteOutcome;
+      } catch (err) {
+        // The object itself out of reach (reset, overloaded, the network): the store is, for this request.
+        throw isStoreFault(err) ? new StoreUnavailableError(err) : err;
+      }
       if (outcome.ok) return outcome.value;
-      throw Object.assign(new Error(outcome.error.message), outcome.error);
+      const failure = Object.assign(new Error(outcome.error.message), outcome.error);
+      throw outcome.error.name === 'StoreUnavailableError' ? new StoreUnavailableError(failure) : failure;
     },
   };
 }
