@@ -52,6 +52,10 @@ describe('auto_submitted (RFC 3834)', () => {
     ['test/fuzz/corpus/mail', 'sisimai-bounce-lhost-exchange2007-01.eml'],
     ['test/fuzz/corpus/mail', 'sisimai-bounce-lhost-qmail-01.eml'],
     ['test/fuzz/corpus/mail', 'sisimai-complaint-arf-01.eml'],
+    // Reports that say so only in their body: no header mark, no multipart/report.
+    ['test/fixtures/bounces', 'ses-sns-json-wrapped-lines.eml'],
+    ['test/fixtures/bounces', 'jmrp-complaint-without-arf-part.eml'],
+    ['test/fuzz/corpus/mail', 'sisimai-complaint-arf-22.eml'],
   ];
   it.each(fixtures)('is true for the bounce or report %s/%s', async (dir, file) => {
     expect((await parseMail(new Uint8Array(readFileSync(path.resolve(process.cwd(), dir, file))))).autoSubmitted).toBe(true);

@@ -1,5 +1,5 @@
 import PostalMime, { type Address, type Email } from 'postal-mime';
-import { isAutoSubmitted } from './auto-submitted.ts';
+import { isMachineMail } from './auto-submitted.ts';
 
 /** What the inbound pipeline keeps of a parsed message. */
 export interface ParsedMail {
@@ -80,9 +80,11 @@ export async function parseMail(raw: Uint8Array): Promise<ParsedMail> {
   }
   const headers: Record<string, string> = {};
   for (const h of email.headers) if (!(h.key in headers)) headers[h.key] = h.value;
-  const autoSubmitted = isAutoSubmitted({
+  const autoSubmitted = await isMachineMail(raw, {
     headers: email.headers.map((h) => ({ name: h.key, value: h.value })),
     from: email.from && !email.from.group && email.from.address ? email.from.address.toLowerCase() : null,
+    subject: email.subject ?? '',
+    body: email.text ?? email.html ?? '',
   });
   return {
     from: formatMailbox(email.from),

@@ -53,6 +53,11 @@ export function fromMailSystem(mail: MailHead): boolean {
   return header(mail, 'x-failed-recipients') !== null || /auto-generated \(failure\)|auto-notified/i.test(header(mail, 'auto-submitted') ?? '');
 }
 
+/** True when a subject reads like a failure notice's. */
+export function hasBounceSubject(subject: string): boolean {
+  return BOUNCE_SUBJECT.test(subject);
+}
+
 /**
  * Decides whether a message without a delivery-status part is worth reading as a
  * bounce: the mail system sent it, or it is no auto-reply and its subject says so.

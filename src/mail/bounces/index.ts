@@ -6,9 +6,9 @@
  */
 import { parseFeedbackReport, parseNonArfComplaint } from './arf.ts';
 import { parseBounce } from './bounce.ts';
-import { mayBeBounce } from './detect.ts';
+import { fromMailSystem, hasBounceSubject, mayBeBounce, type MailHead } from './detect.ts';
 import type { ReportMail } from './mime.ts';
-import { readReportMail } from './mime.ts';
+import { header, readReportMail } from './mime.ts';
 import { isSesNotification, parseSesNotification } from './ses.ts';
 import type { BounceReport, ComplaintReport } from './types.ts';
 
@@ -39,4 +39,24 @@ export async function parseReport(raw: Uint8Array | string): Promise<BounceRepor
   if (isSesNotification(mail.text)) return parseSesNotification(mail.text);
   if (mail.deliveryStatus.length === 0 && !mayBeBounce(mail)) return null;
   return parseBounce(mail);
+}
+
+/** What mayBeReport reads: what a parse for storage has already read. */
+export interface ReportHint extends MailHead {
+  subject: string;
+  /** The top-level body: text/plain, else the HTML source. */
+  body: string;
+}
+
+/**
+ * False only when parseReport would answer null: a message whose top level is text/plain or
+ * text/html has no part a delivery status or feedback report could be in, so only its sender,
+ * its subject, an SES notification in its body or X-Apple-Unsubscribe could make it a report.
+ * The inbound path asks this first and spares ordinary mail a second MIME parse.
+ */
+export function mayBeReport(hint: ReportHint): boolean {
+  const type = (header(hint, 'content-type') ?? 'text/plain').trim().toLowerCase();
+  if (!/^text\/(?:plain|html)\b/.test(type)) return true;
+  if (fromMailSystem(hint) || hasBounceSubject(hint.subject) || header(hint, 'x-apple-unsubscribe') !== null) return true;
+  return /"(?:notificationType|eventType)"/.test(hint.body);
 }
