@@ -6,6 +6,7 @@ import type { NewOrgEvent, OrgEvent, Page, WebhookEndpoint } from '../../../core
 import type { EventListOptions } from '../../../core/ports.ts';
 import { endpointWants } from '../../../core/webhooks/endpoint-filter.ts';
 import { fromOrgEvent, toEndpoint, toOrgEvent } from './event-rows.ts';
+import { insertJob } from './job-queue.ts';
 import type { Database } from './schema.ts';
 import type { SqlWrites } from './writes.ts';
 
@@ -67,10 +68,7 @@ export class SqlEventLog {
       id, org_id: event.orgId, endpoint_id: endpointId, event_id: event.id, event_type: event.type, job_id: jobId,
       status: 'pending', attempts: 0, next_attempt_at: at, last_status: null, last_error: null, created_at: at, updated_at: at,
     }).execute();
-    await trx.insertInto('jobs').values({
-      id: jobId, queue: WEBHOOK_QUEUE, payload_json: JSON.stringify({ deliveryId: id }), status: 'pending', attempts: 0,
-      run_at: at, lease_owner: null, lease_until: null, last_error: null, created_at: at, updated_at: at,
-    }).execute();
+    await insertJob(trx, { id: jobId, queue: WEBHOOK_QUEUE, payload: { deliveryId: id }, runAt: at });
   }
 
   appendEvents(events: NewOrgEvent[], options: { endpointId?: string } = {}): Promise<OrgEvent[]> {

@@ -13,6 +13,7 @@ import type {
 import type { SecretKind } from '../../../core/secrets/secret-box.ts';
 import { SqlEventLog, type EventIdOrder, type Tx } from './event-log.ts';
 import { GroupCommit } from './group-commit.ts';
+import { insertJob, SqlJobQueue } from './job-queue.ts';
 import { SqlWebhooks } from './webhook-store.ts';
 import { SqlDeliverability } from './deliverability-store.ts';
 import { SqlListStore } from './lists-store.ts';
@@ -21,7 +22,7 @@ import { attachmentKey, rawKey, type MessageBlobs } from './message-blobs.ts';
 import { migrations, type DialectTypes } from './migrations.ts';
 import type { Database } from './schema.ts';
 import {
-  fromEvent, fromInbox, fromKey, fromMessage, fromThread, toAttachmentMeta, toBytes, toEvent, toInbox, toJob, toKey,
+  fromEvent, fromInbox, fromKey, fromMessage, fromThread, toAttachmentMeta, toBytes, toEvent, toInbox, toKey,
   toMessage, toOrg, toThread,
 } from './rows.ts';
 import { isUniqueViolation, type SqlWrites } from './writes.ts';
@@ -65,6 +66,8 @@ export class KyselyStore implements Store, Queue {
   readonly lists: SqlListStore;
   /** Webhook secrets and DKIM keys as stored, for the start-time reseal (secret-store.ts). */
   private readonly secrets: SqlSecrets;
+  /** The jobs table (job-queue.ts), sharing these writes. */
+  private readonly queue: SqlJobQueue;
 
   private readonly writes: SqlWrites;
   private readonly blobs: MessageBlobs | null;
@@ -84,6 +87,7 @@ export class KyselyStore implements Store, Queue {
     this.deliverability = new SqlDeliverability(this.db, this.writes, this.eventLog, this.blobs);
     this.lists = new SqlListStore(this.db, this.writes);
     this.secrets = new SqlSecrets(this.db, this.writes);
+    this.queue = new SqlJobQueue(this.db, this.writes, options.skipLocked);
   }
 
   /**
@@ -325,7 +329,7 @@ export class KyselyStore implements Store, Queue {
       }
       if (await this.isStored(trx, write.message)) throw new Error(`Message-ID ${write.message.messageId} is already stored for this inbox`);
       await this.insertStored(trx, write);
-      await this.insertJob(trx, write.job);
+      await insertJob(trx, write.job);
       if (write.recipients?.length) await this.deliverability.rememberRecipients(trx, write.message.inboxId, write.recipients, write.message.createdAt);
       return { ok: true as const };
     });
@@ -509,90 +513,17 @@ export class KyselyStore implements Store, Queue {
     return this.webhooks.replayDelivery(endpointId, id, job);
   }
 
-  // Queue (the jobs table)
+  // Queue (the jobs table, job-queue.ts)
 
-  private async insertJob(trx: Tx, job: NewJob): Promise<void> {
-    await trx.insertInto('jobs').values({
-      id: job.id, queue: job.queue, payload_json: JSON.stringify(job.payload), status: 'pending', attempts: 0,
-      run_at: job.runAt, lease_owner: null, lease_until: null, last_error: null, created_at: job.runAt, updated_at: job.runAt,
-    }).execute();
-  }
-
-  async enqueue(job: NewJob): Promise<void> {
-    await this.write((trx) => this.insertJob(trx, job));
-  }
-
-  async claim(queue: string, owner: string, leaseMs: number, limit: number, now: number): Promise<Job[]> {
-    const due = (db: Tx) => db.selectFrom('jobs').select('id').where('queue', '=', queue)
-      .where((eb) => eb.or([
-        eb.and([eb('status', '=', 'pending'), eb('run_at', '<=', now)]),
-        // A lease that ran out belongs to a worker that died: take the job back.
-        eb.and([eb('status', '=', 'leased'), eb('lease_until', '<', now)]),
-      ]))
-      .orderBy('run_at').limit(limit);
-    const lease = { status: 'leased', lease_owner: owner, lease_until: now + leaseMs, updated_at: now };
-    // Claims skip group commit: they are few, and a lease must not wait behind a batch.
-    const rows = this.options.skipLocked
-      // PostgreSQL: lock the due rows, skipping those another claimer holds, then lease them.
-      ? await this.db.transaction().execute(async (trx) => {
-        const ids = (await due(trx).forUpdate().skipLocked().execute()).map((r) => r.id);
-        return ids.length === 0 ? [] : trx.updateTable('jobs').set(lease).where('id', 'in', ids).returningAll().execute();
-      })
-      // SQLite and D1: one statement, atomic under their single writer.
-      : await this.writeOne((db) => db.updateTable('jobs').set(lease).where('id', 'in', due(db)).returningAll().execute());
-    // RETURNING has no order.
-    return rows.map(toJob).sort((a, b) => a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  }
-
-  async complete(jobId: string, owner: string): Promise<void> {
-    await this.write((trx) => trx.updateTable('jobs').set({ status: 'done', lease_owner: null, lease_until: null })
-      .where('id', '=', jobId).where('lease_owner', '=', owner).execute());
-  }
-
-  async retry(jobId: string, owner: string, runAt: number, error: string): Promise<void> {
-    await this.write((trx) => trx.updateTable('jobs')
-      .set((eb) => ({ status: 'pending', attempts: eb('attempts', '+', 1), run_at: runAt, lease_owner: null, lease_until: null, last_error: error.slice(0, 1000) }))
-      .where('id', '=', jobId).where('lease_owner', '=', owner).execute());
-  }
-
-  async defer(jobId: string, owner: string, runAt: number): Promise<void> {
-    await this.write((trx) => trx.updateTable('jobs').set({ status: 'pending', run_at: runAt, lease_owner: null, lease_until: null })
-      .where('id', '=', jobId).where('lease_owner', '=', owner).execute());
-  }
-
-  async fail(jobId: string, owner: string, error: string): Promise<void> {
-    await this.write((trx) => trx.updateTable('jobs')
-      .set((eb) => ({ status: 'failed', attempts: eb('attempts', '+', 1), lease_owner: null, lease_until: null, last_error: error.slice(0, 1000) }))
-      .where('id', '=', jobId).where('lease_owner', '=', owner).execute());
-  }
-
-  async renew(jobId: string, owner: string, leaseUntil: number): Promise<boolean> {
-    const res = await this.writeOne((db) => db.updateTable('jobs').set({ lease_until: leaseUntil })
-      .where('id', '=', jobId).where('lease_owner', '=', owner).where('status', '=', 'leased').executeTakeFirst());
-    return Number(res.numUpdatedRows) > 0;
-  }
-
-  async releaseAll(owner: string): Promise<number> {
-    const res = await this.writeOne((db) => db.updateTable('jobs').set({ status: 'pending', lease_owner: null, lease_until: null })
-      .where('lease_owner', '=', owner).where('status', '=', 'leased').executeTakeFirst());
-    return Number(res.numUpdatedRows);
-  }
-
-  /**
-   * Returns every lease, whoever holds it. Only for the single-node shape at start: one
-   * process owns the SQLite file, so any lease left in it belongs to a process that died.
-   */
-  async releaseAllLeases(): Promise<number> {
-    const res = await this.writeOne((db) => db.updateTable('jobs').set({ status: 'pending', lease_owner: null, lease_until: null })
-      .where('status', '=', 'leased').executeTakeFirst());
-    return Number(res.numUpdatedRows);
-  }
-
-  async depth(queue: string, now: number): Promise<{ pending: number; oldestAgeMs: number | null }> {
-    const row = await this.db.selectFrom('jobs')
-      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('created_at').as('oldest')])
-      .where('queue', '=', queue).where('status', 'in', ['pending', 'leased']).executeTakeFirst();
-    const oldest = row?.oldest == null ? null : Number(row.oldest);
-    return { pending: Number(row?.n ?? 0), oldestAgeMs: oldest === null ? null : Math.max(0, now - oldest) };
-  }
+  enqueue(job: NewJob): Promise<void> { return this.queue.enqueue(job); }
+  claim(queue: string, owner: string, leaseMs: number, limit: number, now: number): Promise<Job[]> { return this.queue.claim(queue, owner, leaseMs, limit, now); }
+  complete(jobId: string, owner: string): Promise<void> { return this.queue.complete(jobId, owner); }
+  retry(jobId: string, owner: string, runAt: number, error: string): Promise<void> { return this.queue.retry(jobId, owner, runAt, error); }
+  defer(jobId: string, owner: string, runAt: number): Promise<void> { return this.queue.defer(jobId, owner, runAt); }
+  fail(jobId: string, owner: string, error: string): Promise<void> { return this.queue.fail(jobId, owner, error); }
+  renew(jobId: string, owner: string, leaseUntil: number): Promise<boolean> { return this.queue.renew(jobId, owner, leaseUntil); }
+  releaseAll(owner: string): Promise<number> { return this.queue.releaseAll(owner); }
+  /** Every lease, whoever holds it: see SqlJobQueue.releaseAllLeases (single node, at start). */
+  releaseAllLeases(): Promise<number> { return this.queue.releaseAllLeases(); }
+  depth(queue: string, now: number): Promise<{ pending: number; oldestAgeMs: number | null }> { return this.queue.depth(queue, now); }
 }

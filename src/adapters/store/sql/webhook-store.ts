@@ -3,6 +3,7 @@ import type { NewJob, Page, WebhookDeliveryStatus, WebhookEndpoint } from '../..
 import type { ListOptions, WebhookAttemptWrite, WebhookDeliveryContext, WebhookDeliveryLog } from '../../../core/ports.ts';
 import type { SqlEventLog, Tx } from './event-log.ts';
 import { fromAttempt, fromEndpoint, toAttempt, toDelivery, toEndpoint } from './event-rows.ts';
+import { insertJob } from './job-queue.ts';
 import type { Database, WebhookAttemptsTable, WebhookDeliveriesTable } from './schema.ts';
 import type { SqlWrites } from './writes.ts';
 
@@ -133,10 +134,7 @@ export class SqlWebhooks {
       }
       await trx.updateTable('webhook_deliveries').set({ status: 'pending', job_id: job.id, next_attempt_at: job.runAt, updated_at: job.runAt })
         .where('id', '=', id).execute();
-      await trx.insertInto('jobs').values({
-        id: job.id, queue: job.queue, payload_json: JSON.stringify(job.payload), status: 'pending', attempts: 0, run_at: job.runAt,
-        lease_owner: null, lease_until: null, last_error: null, created_at: job.runAt, updated_at: job.runAt,
-      }).execute();
+      await insertJob(trx, job);
       // The row as just written, built here: this transaction's reads would not see it on D1.
       const [replayed] = await this.withAttempts(trx, [{ ...row, status: 'pending', job_id: job.id, next_attempt_at: job.runAt, updated_at: job.runAt }]);
       return replayed!;
