@@ -18,6 +18,7 @@ const EnvSchema = z.object({
   BREAKWATER_TLS_CERT: z.string().optional(),
   BREAKWATER_TLS_KEY: z.string().optional(),
   BREAKWATER_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  BREAKWATER_SQLITE_CACHE_MB: positiveInt.max(65536, 'must be at most 65536').default(16),
   // Scale-out (docs/deployment.md): the least node count (the nodes also count themselves in Redis),
   // for the share of each limit a node grants alone while Redis is down; how long a job stays
   // leased to a node before another may take it back.

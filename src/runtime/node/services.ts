@@ -15,7 +15,7 @@ export async function openStore(config: Config): Promise<KyselyStore> {
   ensureDataDir(config.BREAKWATER_DATA_DIR);
   const store = config.BREAKWATER_DATABASE_URL
     ? new PostgresStore({ connectionString: config.BREAKWATER_DATABASE_URL, poolSize: config.BREAKWATER_DATABASE_POOL_SIZE })
-    : new SqliteStore({ filename: join(config.BREAKWATER_DATA_DIR, 'breakwater.db'), synchronous: config.BREAKWATER_SQLITE_SYNCHRONOUS });
+    : new SqliteStore({ filename: join(config.BREAKWATER_DATA_DIR, 'breakwater.db'), synchronous: config.BREAKWATER_SQLITE_SYNCHRONOUS, cacheMb: config.BREAKWATER_SQLITE_CACHE_MB });
   try {
     await store.migrate();
   } catch (err) {

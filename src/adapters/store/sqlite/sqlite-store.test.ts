@@ -62,6 +62,13 @@ describe('SqliteStore', () => {
     expect(sync.rows[0]?.synchronous).toBe(2); // FULL
   });
 
+  it('sizes its page cache as configured (KiB, negative: a size, not a page count)', async () => {
+    const sized = new SqliteStore({ filename: ':memory:', cacheMb: 4 });
+    const cache = await sql<{ cache_size: number }>`pragma cache_size`.execute(sized.db);
+    expect(cache.rows[0]?.cache_size).toBe(-4096);
+    await sized.close();
+  });
+
   it('keeps what it acknowledged across a reopen, and migrates twice without harm', async () => {
     const { store, filename } = await fileStore();
     const org = { id: newId('org'), name: 'durable', plan: 'free' as const, createdAt: Date.now() };
