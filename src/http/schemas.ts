@@ -117,8 +117,11 @@ export const KeyJson = z.object({
 export const ThreadJson = z.object({ id: z.string(), inbox_id: z.string(), subject: z.string(), message_count: z.number(), last_message_at: z.string(), created_at: z.string() });
 export const MessageJson = z.object({
   id: z.string(), inbox_id: z.string(), thread_id: z.string(), direction: z.enum(['inbound', 'outbound']), status: z.string(),
-  status_reason: z.string().nullable(), from: z.string(), to: z.array(z.string()), cc: z.array(z.string()), subject: z.string(),
-  text: z.string().nullable(), html: z.string().nullable(), message_id: z.string(), in_reply_to: z.string().nullable(),
+  status_reason: z.string().nullable(), from: z.string(), to: z.array(z.string()), cc: z.array(z.string()),
+  bcc: z.array(z.string()).optional().meta({ description: 'Outbound only: the sender\'s own Bcc list (never in the mail itself)' }),
+  reply_to: z.string().nullable(), subject: z.string(), text: z.string().nullable(), html: z.string().nullable(),
+  headers: z.record(z.string(), z.string()).meta({ description: 'Top-level header fields, the first of each name, names lower-cased' }),
+  message_id: z.string(), in_reply_to: z.string().nullable(),
   references: z.array(z.string()), attachments: z.array(z.object({ id: z.string(), filename: z.string(), content_type: z.string(), size: z.number() })),
   auth: z.object({
     spf: z.string(), dkim: z.string(), dmarc: z.string(), arc: z.string(),
@@ -130,7 +133,9 @@ export const MessageJson = z.object({
     description: 'Inbound: a machine sent it (RFC 3834: Auto-Submitted other than "no", an auto-reply header, a bounce or a report); think twice before answering. False on outbound mail',
   }),
   created_at: z.string(),
-  events: z.array(z.object({ id: z.string(), type: z.string(), created_at: z.string() })).optional(),
+  updated_at: z.string(),
+  events: z.array(z.object({ id: z.string(), type: z.string(), detail: z.record(z.string(), z.unknown()).nullable(), created_at: z.string() }))
+    .optional().meta({ description: 'GET /v1/messages/{id} only: the message\'s life, oldest first' }),
 });
 export const SendAcceptedJson = z.object({ id: z.string(), thread_id: z.string(), status: z.literal('queued') });
 export const listOf = (item: z.ZodType) => z.object({ data: z.array(item), next_cursor: z.string().nullable() });

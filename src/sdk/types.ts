@@ -83,9 +83,14 @@ export interface Message {
   from: string;
   to: string[];
   cc: string[];
+  /** Outbound only: the sender's own Bcc list (never in the mail itself). */
+  bcc?: string[];
+  reply_to: string | null;
   subject: string;
   text: string | null;
   html: string | null;
+  /** The top-level header fields, first occurrence of each name, names lower-cased. */
+  headers: Record<string, string>;
   message_id: string;
   in_reply_to: string | null;
   references: string[];
@@ -99,9 +104,21 @@ export interface Message {
   /** Inbound: a machine sent it (an auto-reply, a bounce, a report; RFC 3834): answer it rarely, if ever. False on outbound mail. */
   auto_submitted: boolean;
   created_at: string;
+  updated_at: string;
   /** On GET /v1/messages/{id} only. */
-  events?: Array<{ id: string; type: string; created_at: string }>;
+  events?: MessageEvent[];
 }
+
+/** One step of a message's life (queued, sent, delivered, bounced, received, ...), with what was seen. */
+export interface MessageEvent {
+  id: string;
+  type: string;
+  detail: Record<string, unknown> | null;
+  created_at: string;
+}
+
+/** A message as GET /v1/messages/{id} answers it: always with its events. */
+export type MessageWithEvents = Message & { events: MessageEvent[] };
 
 export interface SendAccepted {
   id: string;

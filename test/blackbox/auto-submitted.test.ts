@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dsn } from '../helpers/reports.ts';
 import { TestServer } from '../helpers/server.ts';
 import { WebhookReceiver } from '../helpers/webhooks.ts';
-import type { ApiMessage } from './api-types.ts';
+import type { Message } from '../../src/sdk/index.ts';
 import { RawSmtp } from './raw-smtp.ts';
 
 /**
@@ -56,9 +56,9 @@ describe('auto_submitted: telling an agent that a machine sent the mail', () => 
   /** The inbound copy in `inbox` with this Message-ID, once stored. */
   const received = (inbox: { id: string }, messageId: string) => server.until(async () => {
     const res = await server.api('GET', `/v1/inboxes/${inbox.id}/messages?direction=inbound&limit=100`, { key });
-    return (res.body.data as ApiMessage[]).find((m) => m.message_id === messageId);
+    return (res.body.data as Message[]).find((m) => m.message_id === messageId);
   });
-  const get = async (id: string): Promise<ApiMessage> => (await server.api('GET', `/v1/messages/${id}`, { key })).body;
+  const get = async (id: string): Promise<Message> => (await server.api('GET', `/v1/messages/${id}`, { key })).body;
   const webhookFor = (id: string) => server.until(async () => {
     const bodies = (await hooks.waitFor(1)).map((h) => ({ verified: h.verified, body: JSON.parse(h.body) }));
     return bodies.find((h) => h.body.data.message.id === id);

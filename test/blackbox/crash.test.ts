@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestServer } from '../helpers/server.ts';
-import type { ApiMessage } from './api-types.ts';
+import type { Message } from '../../src/sdk/index.ts';
 
 type Outcome = 'pending' | 'acked' | 'refused' | 'error';
 
@@ -64,8 +64,8 @@ describe('crash (kill -9) under load', () => {
     }
   }
 
-  async function listAll(inboxId: string, direction: 'inbound' | 'outbound'): Promise<ApiMessage[]> {
-    const out: ApiMessage[] = [];
+  async function listAll(inboxId: string, direction: 'inbound' | 'outbound'): Promise<Message[]> {
+    const out: Message[] = [];
     let cursor: string | null = null;
     do {
       const res = await call('GET', `/v1/inboxes/${inboxId}/messages?direction=${direction}&limit=100${cursor ? `&cursor=${cursor}` : ''}`);
@@ -83,7 +83,7 @@ describe('crash (kill -9) under load', () => {
   }
 
   /** Copies beyond the first: per subject for sends, per inbox and Message-ID for received mail. */
-  function duplicates(outbound: ApiMessage[], inbound: ApiMessage[]): number {
+  function duplicates(outbound: Message[], inbound: Message[]): number {
     const count = (keys: string[]) => {
       const seen = new Map<string, number>();
       for (const k of keys) seen.set(k, (seen.get(k) ?? 0) + 1);

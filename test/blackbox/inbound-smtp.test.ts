@@ -3,7 +3,7 @@ import { connect as tlsConnect } from 'node:tls';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestServer } from '../helpers/server.ts';
-import type { ApiMessage } from './api-types.ts';
+import type { Message } from '../../src/sdk/index.ts';
 import { RawSmtp } from './raw-smtp.ts';
 
 const MAX_SIZE = 25 * 1024 * 1024;
@@ -32,7 +32,7 @@ describe('inbound SMTP (the MX)', () => {
     }
   }
 
-  async function inboundByMessageId(messageId: string): Promise<ApiMessage> {
+  async function inboundByMessageId(messageId: string): Promise<Message> {
     return server.until(async () => {
       const res = await server.api('GET', `/v1/inboxes/${inbox.id}/messages?direction=inbound&limit=100`, { key });
       return res.body.data.find((m: { message_id: string }) => m.message_id === messageId);
@@ -52,7 +52,7 @@ describe('inbound SMTP (the MX)', () => {
     const attachment = randomBytes(3000);
     const firstId = `<first-${Date.now()}@example.net>`;
     let raw: Buffer;
-    let stored: ApiMessage;
+    let stored: Message;
 
     beforeAll(async () => {
       raw = await build({
@@ -138,7 +138,7 @@ describe('inbound SMTP (the MX)', () => {
       const mine = await inboundByMessageId(id);
       const theirs = await server.until(async () => {
         const res = await server.api('GET', `/v1/inboxes/${other.id}/messages?direction=inbound`, { key });
-        return (res.body.data as ApiMessage[]).find((m) => m.message_id === id);
+        return (res.body.data as Message[]).find((m) => m.message_id === id);
       });
       expect(theirs.id).not.toBe(mine.id);
       expect(theirs.thread_id).not.toBe(mine.thread_id);
@@ -151,7 +151,7 @@ describe('inbound SMTP (the MX)', () => {
       expect((await deliver(raw)).response).toMatch(/^250 /);
       await inboundByMessageId(id);
       const res = await server.api('GET', `/v1/inboxes/${inbox.id}/messages?direction=inbound&limit=100`, { key });
-      expect((res.body.data as ApiMessage[]).filter((m) => m.message_id === id)).toHaveLength(1);
+      expect((res.body.data as Message[]).filter((m) => m.message_id === id)).toHaveLength(1);
     });
   });
 

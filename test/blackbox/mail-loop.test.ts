@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestServer } from '../helpers/server.ts';
-import type { ApiMessage, ApiMessageDetail } from './api-types.ts';
+import type { Message, MessageWithEvents } from '../../src/sdk/index.ts';
 
 /** Agents on one host mail each other with no relay: local delivery through the inbound pipeline. */
 describe('agent to agent on one host', () => {
@@ -18,10 +18,10 @@ describe('agent to agent on one host', () => {
   async function list(key: string, inboxId: string, query = '') {
     const res = await server.api('GET', `/v1/inboxes/${inboxId}/messages?limit=100${query}`, { key });
     expect(res.status).toBe(200);
-    return res.body.data as ApiMessage[];
+    return res.body.data as Message[];
   }
 
-  async function message(key: string, id: string): Promise<ApiMessageDetail> {
+  async function message(key: string, id: string): Promise<MessageWithEvents> {
     const res = await server.api('GET', `/v1/messages/${id}`, { key });
     expect(res.status).toBe(200);
     return res.body;
@@ -48,8 +48,8 @@ describe('agent to agent on one host', () => {
 
   describe('a conversation', () => {
     let sent: { id: string; thread_id: string };
-    let outA: ApiMessageDetail;
-    let inB: ApiMessage;
+    let outA: MessageWithEvents;
+    let inB: Message;
 
     it('A sends to B: 202 queued, B receives it, A\'s copy ends delivered', async () => {
       const res = await send(keyA, a.id, { to: [b.address], subject: 'Plan for Tuesday', text: 'Shall we meet at ten?' });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestServer } from '../helpers/server.ts';
-import type { ApiMessage, ApiMessageDetail } from './api-types.ts';
+import type { Message, MessageWithEvents } from '../../src/sdk/index.ts';
 
 /** Everything acknowledged before a graceful restart is there after it. */
 describe('graceful restart', () => {
@@ -11,11 +11,11 @@ describe('graceful restart', () => {
   let a: { id: string; address: string };
   let b: { id: string; address: string };
   const before = {} as {
-    local: ApiMessageDetail;
-    outside: ApiMessageDetail;
+    local: MessageWithEvents;
+    outside: MessageWithEvents;
     inboundId: string;
-    a: ApiMessage[];
-    b: ApiMessage[];
+    a: Message[];
+    b: Message[];
     inboxes: unknown[];
     raw: Buffer;
   };

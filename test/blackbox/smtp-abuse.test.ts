@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestServer } from '../helpers/server.ts';
-import type { ApiMessage } from './api-types.ts';
+import type { Message } from '../../src/sdk/index.ts';
 import { RawSmtp, type SmtpReply } from './raw-smtp.ts';
 
 const MAX_RECIPIENTS = 5;
@@ -23,7 +23,7 @@ describe('SMTP abuse (the MX refuses it, with an enhanced status, and stores not
     return smtp;
   }
 
-  async function inbound(of = inbox): Promise<ApiMessage[]> {
+  async function inbound(of = inbox): Promise<Message[]> {
     return (await server.api('GET', `/v1/inboxes/${of.id}/messages?direction=inbound&limit=100`, { key })).body.data;
   }
 

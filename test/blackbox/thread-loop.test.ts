@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestServer } from '../helpers/server.ts';
-import type { ApiMessage } from './api-types.ts';
+import type { Message } from '../../src/sdk/index.ts';
 
 /**
  * Two hosted agents that auto-reply to each other (DESIGN §1: ping-pong is caught per thread):
@@ -28,10 +28,10 @@ describe('mail loop between two auto-replying agents', () => {
   });
 
   /** The newest inbound message of an inbox once `count` have arrived. */
-  async function newestInbound(key: string, inboxId: string, count: number): Promise<ApiMessage> {
+  async function newestInbound(key: string, inboxId: string, count: number): Promise<Message> {
     return server.until(async () => {
       const res = await server.api('GET', `/v1/inboxes/${inboxId}/messages?direction=inbound&limit=100`, { key });
-      const data = res.body.data as ApiMessage[];
+      const data = res.body.data as Message[];
       return data.length >= count && data[0]!;
     }, 10_000);
   }
@@ -85,7 +85,7 @@ describe('mail loop between two auto-replying agents', () => {
     expect(fresh.status).toBe(202);
     const inA = await server.until(async () => {
       const res = await server.api('GET', `/v1/inboxes/${a.id}/messages?direction=inbound&limit=100`, { key: keyA });
-      return (res.body.data as ApiMessage[]).find((m) => m.subject === 'Another topic');
+      return (res.body.data as Message[]).find((m) => m.subject === 'Another topic');
     }, 10_000);
     expect((await reply(keyA, inA.id)).status).toBe(202);
   });

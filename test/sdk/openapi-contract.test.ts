@@ -19,9 +19,9 @@ type Fields<T> = { [K in keyof Required<T>]: true | Record<string, unknown> };
 const INBOX: Fields<Inbox> = { id: true, address: true, display_name: true, domain: true, created_at: true, reputation: { state: true } };
 const AUTH: Fields<AuthVerdicts> = { spf: true, dkim: true, dmarc: true, arc: true, from_domain: true };
 const MESSAGE: Fields<Message> = {
-  id: true, inbox_id: true, thread_id: true, direction: true, status: true, status_reason: true, from: true, to: true, cc: true, subject: true,
-  text: true, html: true, message_id: true, in_reply_to: true, references: true, attachments: true, auth: AUTH, trusted: true, extracted_text: true, auto_submitted: true,
-  created_at: true, events: true,
+  id: true, inbox_id: true, thread_id: true, direction: true, status: true, status_reason: true, from: true, to: true, cc: true, bcc: true, reply_to: true,
+  subject: true, text: true, html: true, headers: true, message_id: true, in_reply_to: true, references: true, attachments: true, auth: AUTH, trusted: true,
+  extracted_text: true, auto_submitted: true, created_at: true, updated_at: true, events: true,
 };
 const SENT: Fields<SendAccepted> = { id: true, thread_id: true, status: true };
 const THREAD: Fields<Thread> = { id: true, inbox_id: true, subject: true, message_count: true, last_message_at: true, created_at: true };

@@ -1,6 +1,6 @@
 import { path, type HttpClient, type RequestOptions } from '../http.ts';
 import { Paginated } from '../pagination.ts';
-import type { AttachmentInput, Message, MessageStatus, Page, ReplyParams, SendAccepted, SendParams } from '../types.ts';
+import type { AttachmentInput, Message, MessageStatus, MessageWithEvents, Page, ReplyParams, SendAccepted, SendParams } from '../types.ts';
 
 /** Options of a send or reply. */
 export interface SendOptions extends RequestOptions {
@@ -88,7 +88,7 @@ export class Messages {
   }
 
   /** One message with its events, attachments and authentication verdicts. */
-  get(id: string, options?: RequestOptions): Promise<Message> {
+  get(id: string, options?: RequestOptions): Promise<MessageWithEvents> {
     return this.http.json({ method: 'GET', path: path`/v1/messages/${id}`, ...options });
   }
 
