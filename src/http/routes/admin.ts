@@ -12,6 +12,7 @@ import {
 import { defineRoute } from '../policy.ts';
 import { listOf, Problem } from '../schemas.ts';
 import { DeliveryJson, deliveryJson } from '../webhook-shapes.ts';
+import { pageAnswer } from '../serialize.ts';
 
 function readsOf(deps: AppDeps): AdminReads {
   const admin = deps.observability?.admin;
@@ -67,7 +68,7 @@ export const adminRoutes = [
     responses: { 200: { description: 'Messages (no bodies)', schema: listOf(AdminMessageJson) } },
     handler: async ({ deps, query }) => {
       const page = await readsOf(deps).listMessages(query.status, { cursor: query.cursor ?? null, limit: query.limit });
-      return { status: 200, body: { data: page.data.map(adminMessageJson), next_cursor: page.nextCursor } };
+      return pageAnswer(page, adminMessageJson);
     },
   }),
   defineRoute({
@@ -77,7 +78,7 @@ export const adminRoutes = [
     responses: { 200: { description: 'Deliveries', schema: listOf(AdminDeliveryJson) } },
     handler: async ({ deps, query }) => {
       const page = await readsOf(deps).listWebhookDeliveries(query.status, { cursor: query.cursor ?? null, limit: query.limit });
-      return { status: 200, body: { data: page.data.map(adminDeliveryJson), next_cursor: page.nextCursor } };
+      return pageAnswer(page, adminDeliveryJson);
     },
   }),
   defineRoute({

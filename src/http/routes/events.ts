@@ -7,6 +7,7 @@ import { defineRoute, keyOf } from '../policy.ts';
 import { listOf, Problem } from '../schemas.ts';
 import { eventStream, sseFrame } from '../sse.ts';
 import { EventId, EventJson, EventListQuery, EventStreamQuery } from '../webhook-shapes.ts';
+import { pageAnswer } from '../serialize.ts';
 
 // Small batches bound what one stream holds in memory (an event may carry a 256 KiB message).
 const STREAM_BATCH = 25;
@@ -31,7 +32,7 @@ export const eventRoutes = [
       const q = ctx.query;
       const page = await readEvents(ctx.deps, keyOf(ctx), q.cursor ?? null, q.limit, filterOf(q));
       const publicUrl = ctx.deps.settings.publicUrl;
-      return { status: 200, body: { data: page.data.map((e) => eventPayload(e, publicUrl)), next_cursor: page.nextCursor } };
+      return pageAnswer(page, (e) => eventPayload(e, publicUrl));
     },
   }),
   defineRoute({

@@ -2,7 +2,7 @@ import { createInbox, deleteInbox, getInbox, listInboxes, updateInbox } from '..
 import { reputationState } from '../../core/reputation/reputation-api.ts';
 import { defineRoute, keyOf } from '../policy.ts';
 import { CreateInboxBody, InboxJson, listOf, PageQuery, Problem, UpdateInboxBody } from '../schemas.ts';
-import { inboxJson } from '../serialize.ts';
+import { inboxJson, pageAnswer } from '../serialize.ts';
 
 export const inboxRoutes = [
   defineRoute({
@@ -11,7 +11,7 @@ export const inboxRoutes = [
     responses: { 200: { description: 'Inboxes, newest first', schema: listOf(InboxJson) } },
     handler: async (ctx) => {
       const page = await listInboxes(ctx.deps, keyOf(ctx), ctx.query.cursor ?? null, ctx.query.limit);
-      return { status: 200, body: { data: page.data.map((i) => inboxJson(i, reputationState(ctx.deps, i.id))), next_cursor: page.nextCursor } };
+      return pageAnswer(page, (i) => inboxJson(i, reputationState(ctx.deps, i.id)));
     },
   }),
   defineRoute({

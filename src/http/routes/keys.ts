@@ -1,7 +1,7 @@
 import { createKey, listKeys, revokeKey } from '../../core/keys/key-service.ts';
 import { defineRoute, keyOf } from '../policy.ts';
 import { CreateKeyBody, KeyJson, listOf, PageQuery, Problem } from '../schemas.ts';
-import { keyJson } from '../serialize.ts';
+import { keyJson, pageAnswer } from '../serialize.ts';
 
 export const keyRoutes = [
   defineRoute({
@@ -10,7 +10,7 @@ export const keyRoutes = [
     responses: { 200: { description: 'Keys, newest first', schema: listOf(KeyJson) } },
     handler: async (ctx) => {
       const page = await listKeys(ctx.deps, keyOf(ctx), ctx.query.cursor ?? null, ctx.query.limit);
-      return { status: 200, body: { data: page.data.map(keyJson), next_cursor: page.nextCursor } };
+      return pageAnswer(page, keyJson);
     },
   }),
   defineRoute({

@@ -5,7 +5,7 @@ import {
 import type { ListEntry } from '../../core/inbound/lists.ts';
 import { defineRoute, keyOf } from '../policy.ts';
 import { listOf, Problem } from '../schemas.ts';
-import { iso } from '../serialize.ts';
+import { iso, pageAnswer } from '../serialize.ts';
 
 const Direction = z.enum(['inbound', 'outbound']);
 const InboxId = z.string().max(40);
@@ -56,7 +56,7 @@ export const listRoutes = [
       const page = await listListEntries(ctx.deps, keyOf(ctx), {
         inboxId: q.inbox_id, orgOnly: q.scope === 'org', direction: q.direction, cursor: q.cursor ?? null, limit: q.limit,
       });
-      return { status: 200, body: { data: page.data.map(listEntryJson), next_cursor: page.nextCursor } };
+      return pageAnswer(page, listEntryJson);
     },
   }),
   defineRoute({

@@ -6,7 +6,7 @@ import { replyToMessage, sendMessage, type SendInput } from '../../core/messages
 import type { AppDeps } from '../app-deps.ts';
 import { defineRoute, keyOf, MiB, type RouteContext } from '../policy.ts';
 import { listOf, MessageJson, MessageListQuery, Problem, ReplyBody, SendAcceptedJson, SendBody } from '../schemas.ts';
-import { messageJson } from '../serialize.ts';
+import { messageJson, pageAnswer } from '../serialize.ts';
 import type { z } from 'zod';
 import { BreakwaterError } from '../../core/errors.ts';
 
@@ -99,7 +99,7 @@ export const messageRoutes = [
         await ctx.deps.notifier.wait(topics.inbox(inboxId), deadline - Date.now(), ctx.signal);
         page = await list();
       }
-      return { status: 200, body: { data: page.data.map((m) => messageJson(m)), next_cursor: page.nextCursor } };
+      return pageAnswer(page, (m) => messageJson(m));
     },
   }),
   defineRoute({

@@ -3,7 +3,7 @@ import { addSuppression, listSuppressions, removeSuppression } from '../../core/
 import { SUPPRESSION_REASONS, type Suppression } from '../../core/suppressions/suppression.ts';
 import { defineRoute, keyOf } from '../policy.ts';
 import { Address, listOf, PageQuery, Problem } from '../schemas.ts';
-import { iso } from '../serialize.ts';
+import { iso, pageAnswer } from '../serialize.ts';
 
 const Reason = z.enum(SUPPRESSION_REASONS as [string, ...string[]]);
 
@@ -35,7 +35,7 @@ export const suppressionRoutes = [
     responses: { 200: { description: 'Suppressions in force', schema: listOf(SuppressionJson) } },
     handler: async (ctx) => {
       const page = await listSuppressions(ctx.deps, keyOf(ctx), ctx.query.cursor ?? null, ctx.query.limit);
-      return { status: 200, body: { data: page.data.map(suppressionJson), next_cursor: page.nextCursor } };
+      return pageAnswer(page, suppressionJson);
     },
   }),
   defineRoute({

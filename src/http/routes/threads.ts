@@ -2,7 +2,7 @@ import { assertInbox, visibleInboxIds } from '../../core/auth/principal.ts';
 import { notFound } from '../../core/errors.ts';
 import { defineRoute, keyOf } from '../policy.ts';
 import { listOf, MessageJson, Problem, ThreadJson, ThreadListQuery } from '../schemas.ts';
-import { messageJson, threadJson } from '../serialize.ts';
+import { messageJson, pageAnswer, threadJson } from '../serialize.ts';
 import { z } from 'zod';
 
 export const threadRoutes = [
@@ -20,7 +20,7 @@ export const threadRoutes = [
       const page = await ctx.deps.store.listThreads(p.orgId, {
         cursor: ctx.query.cursor ?? null, limit: ctx.query.limit, inboxId: ctx.query.inbox_id, inboxIds: visibleInboxIds(p),
       });
-      return { status: 200, body: { data: page.data.map(threadJson), next_cursor: page.nextCursor } };
+      return pageAnswer(page, threadJson);
     },
   }),
   defineRoute({

@@ -7,6 +7,7 @@ import {
   CreateWebhookBody, DeliveryJson, DeliveryListQuery, deliveryJson, WebhookJson, webhookJson, WebhookListQuery,
 } from '../webhook-shapes.ts';
 import { z } from 'zod';
+import { pageAnswer } from '../serialize.ts';
 
 const notFound = { description: 'Unknown webhook, or one of another org', schema: Problem };
 
@@ -33,7 +34,7 @@ export const webhookRoutes = [
     responses: { 200: { description: 'Endpoints (without secrets)', schema: listOf(WebhookJson) } },
     handler: async (ctx) => {
       const page = await listEndpoints(ctx.deps, keyOf(ctx), ctx.query.cursor ?? null, ctx.query.limit);
-      return { status: 200, body: { data: page.data.map((e) => webhookJson(e)), next_cursor: page.nextCursor } };
+      return pageAnswer(page, (e) => webhookJson(e));
     },
   }),
   defineRoute({
@@ -83,7 +84,7 @@ export const webhookRoutes = [
     handler: async (ctx) => {
       const q = ctx.query;
       const page = await listDeliveries(ctx.deps, keyOf(ctx), ctx.params.id!, { cursor: q.cursor ?? null, limit: q.limit, status: q.status });
-      return { status: 200, body: { data: page.data.map(deliveryJson), next_cursor: page.nextCursor } };
+      return pageAnswer(page, deliveryJson);
     },
   }),
   defineRoute({
