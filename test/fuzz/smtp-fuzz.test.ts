@@ -25,14 +25,50 @@ function sessions(inbox: string): fc.Arbitrary<Session> {
     fc.emailAddress(),
   );
   const params = fc.constantFrom('', ' SMTPUTF8', ' BODY=8BITMIME', ' SIZE=100', ' SIZE=999999999999', ' SIZE=x', ' NOTIFY=NEVER', ' RET=FULL', ' FOO=bar');
+  // Header values and body lines: ASCII, UTF-8 (SMTPUTF8 mail), raw 8-bit bytes (Latin-1, invalid UTF-8), encoded words.
+  const text = fc.oneof(
+    fc.string({ maxLength: 80 }).map((t) => Buffer.from(t, 'utf8')),
+    fc.string({ unit: 'grapheme', maxLength: 40 }).map((t) => Buffer.from(t, 'utf8')),
+    fc.uint8Array({ maxLength: 60 }).map((b) => Buffer.from(b.filter((x) => x !== 0x0a && x !== 0x0d))),
+    fc.constantFrom('=?utf-8?b?w6k=?=', '=?iso-8859-1?q?caf=E9?=', '=?utf-8?q?broken', '=?x-unknown?b?!!!?=').map((t) => Buffer.from(t)),
+  );
+  const field = fc.tuple(fc.constantFrom('Subject', 'From', 'To', 'X-Fuzz', 'Message-ID', 'Content-Type', 'Content-Transfer-Encoding', 'Auto-Submitted', 'References'), text)
+    .map(([k, v]) => Buffer.concat([Buffer.from(`${k}: `), v]));
+  // Malformed MIME: boundaries that never close or are declared twice, parts nested past sense, bad encodings.
+  const mimeBody = fc.record({
+    boundary: fc.constantFrom('b', '', '"unterminated', 'x'.repeat(80), 'a b'),
+    depth: fc.integer({ min: 0, max: 60 }),
+    encoding: fc.constantFrom('base64', 'quoted-printable', '8bit', 'x-uuencode', 'base64; garbage'),
+    payload: text,
+    closed: fc.boolean(),
+  }).map(({ boundary, depth, encoding, payload, closed }) => {
+    const open = Array.from({ length: depth }, (_, i) => `--${boundary}${i}\r\nContent-Type: multipart/mixed; boundary="${boundary}${i + 1}"\r\n`).join('\r\n');
+    const leaf = Buffer.concat([Buffer.from(`--${boundary}${depth}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ${encoding}\r\n\r\n`), payload, Buffer.from('\r\n')]);
+    const close = closed ? Array.from({ length: depth + 1 }, (_, i) => `--${boundary}${depth - i}--`).join('\r\n') : '';
+    return { head: [Buffer.from(`Content-Type: multipart/mixed; boundary="${boundary}0"`)], body: [Buffer.from(open), leaf, Buffer.from(close)] };
+  });
+  // Header sections past the limits (64 KiB, 1000 fields) and single fields of many folded lines.
+  const hugeHeaders = fc.oneof(
+    fc.integer({ min: 900, max: 1500 }).map((n) => Array.from({ length: n }, (_, i) => Buffer.from(`X-Many-${i}: v`))),
+    fc.integer({ min: 100, max: 1200 }).map((n) => [Buffer.from(`X-Folded: ${Array.from({ length: n }, () => 'word'.repeat(15)).join('\r\n ')}`)]),
+  );
   const message = fc.record({
-    headers: fc.array(fc.tuple(fc.constantFrom('Subject', 'From', 'To', 'X-Fuzz', 'Message-ID', 'Content-Type'), fc.string({ maxLength: 60 })), { maxLength: 6 }),
-    body: fc.array(fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom('.', '..', '\n.\n', '\r.\r', 'MAIL FROM:<x@y.example>', '=?utf-8?b?w6k=?=')), { maxLength: 8 }),
+    headers: fc.oneof({ weight: 4, arbitrary: fc.array(field, { maxLength: 6 }) }, { weight: 1, arbitrary: hugeHeaders }),
+    content: fc.oneof(
+      {
+        weight: 3,
+        arbitrary: fc.array(fc.oneof(text, fc.constantFrom('.', '..', '\n.\n', '\r.\r', 'MAIL FROM:<x@y.example>').map((t) => Buffer.from(t))), { maxLength: 8 })
+          .map((body) => ({ head: [] as Buffer[], body })),
+      },
+      { weight: 1, arbitrary: mimeBody },
+    ),
     eol: fc.constantFrom('\r\n', '\n', '\r'),
-  }).map(({ headers, body, eol }) => {
-    const text = [...headers.map(([k, v]) => `${k}: ${v}`), '', ...body].join(eol);
+  }).map(({ headers, content, eol }) => {
+    const lines = [...headers, ...content.head, Buffer.alloc(0), ...content.body];
+    const joined = Buffer.concat(lines.flatMap((l, i) => (i === 0 ? [l] : [Buffer.from(eol), l])));
     // The body's own lone dots are dot-stuffed only on CRLF lines, as a sloppy client would.
-    return line(`${text.replace(/\r\n\./g, '\r\n..')}\r\n.`);
+    const stuffed = Buffer.from(joined.toString('latin1').replace(/\r\n\./g, '\r\n..'), 'latin1');
+    return line(Buffer.concat([stuffed, Buffer.from('\r\n.')]));
   });
   const step: fc.Arbitrary<Step[]> = fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom('EHLO fuzz.example.net', 'HELO fuzz', 'EHLO', 'RSET', 'NOOP', 'QUIT', 'DATA', 'VRFY x', 'HELP', 'EXPN x', 'LHLO x').map((c) => [line(c)]) },
