@@ -10,7 +10,20 @@ export interface Spawned {
   /** The first line matching the ready pattern. */
   ready: RegExpExecArray;
   rssMb(): number;
+  /** Resident memory split into anonymous (heaps, malloc) and file-backed (code, mapped files) pages, in MB. */
+  rssParts(): { anonMb: number; fileMb: number };
   stop(): Promise<void>;
+}
+
+/** One `kB` field of /proc/<pid>/status in MB (Linux); NaN elsewhere or once the process is gone. */
+function procStatusMb(pid: number | undefined, field: string): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1];
+    return kb === undefined ? NaN : Number(kb) / 1024;
+  } catch {
+    return NaN;
+  }
 }
 
 /** Spawns a process and resolves once a stdout line matches `ready`; later output is discarded. */
@@ -31,10 +44,8 @@ export function spawnUntil(cmd: string, args: string[], env: Record<string, stri
           child.stdout!.resume();
           resolveReady({
             child, ready: m,
-            rssMb: () => {
-              const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-              return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-            },
+            rssMb: () => procStatusMb(child.pid, 'VmRSS'),
+            rssParts: () => ({ anonMb: procStatusMb(child.pid, 'RssAnon'), fileMb: procStatusMb(child.pid, 'RssFile') + procStatusMb(child.pid, 'RssShmem') }),
             stop: () => new Promise((r) => {
               if (child.exitCode !== null) return r();
               child.once('exit', () => r());
