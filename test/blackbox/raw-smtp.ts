@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 
 /** One SMTP reply: its code and every line's text (after `250-` / `250 `). */
 export interface SmtpReply {
@@ -83,6 +84,25 @@ export class RawSmtp {
       const timer = setTimeout(() => resolve(false), timeoutMs);
       this.socket.once('close', () => { clearTimeout(timer); resolve(true); });
     });
+  }
+
+  /**
+   * Starts TLS on this connection (after the server's 220 to STARTTLS) and answers the
+   * conversation inside it; replies the server wrote in plain text after its 220 stay here.
+   */
+  async startTls(): Promise<RawSmtp> {
+    // The test server's certificate is self-signed.
+    const tls = tlsConnect({ socket: this.socket, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      tls.once('secureConnect', resolve);
+      tls.once('error', reject);
+    });
+    return new RawSmtp(tls);
+  }
+
+  /** Replies received and not yet read (without waiting). */
+  unread(): SmtpReply[] {
+    return this.pending.splice(0);
   }
 
   close(): void {

@@ -243,6 +243,32 @@ describe('SMTP abuse (the MX refuses it, with an enhanced status, and stores not
     });
   });
 
+  describe('STARTTLS command injection (CVE-2011-0411)', () => {
+    it('commands sent in plain text after STARTTLS, in the same packet, are never run inside TLS', async () => {
+      const smtp = await session();
+      try {
+        await smtp.write('STARTTLS\r\nMAIL FROM:<injected@evil.example>\r\n');
+        expect((await smtp.reply()).code).toBe(220);
+        await new Promise((r) => setTimeout(r, 300));
+        const tls = await smtp.startTls();
+        try {
+          // Inside TLS the first reply is EHLO's own: nothing answers the injected MAIL, and it
+          // set no sender, so a recipient is out of sequence.
+          const ehlo = await tls.command('EHLO client.example.net');
+          expect(ehlo.code).toBe(250);
+          expect(ehlo.lines.length).toBeGreaterThan(1); // EHLO's multi-line answer, not a 250 to MAIL
+          expect(tls.unread()).toEqual([]);
+          expect(await tls.command(`RCPT TO:<${inbox.address}>`)).toMatchObject({ code: 503, text: expect.stringMatching(/^5\.5\.1 /) });
+          expect((await tls.command('MAIL FROM:<sender@example.net>')).code).toBe(250);
+        } finally {
+          tls.close();
+        }
+      } finally {
+        smtp.close();
+      }
+    });
+  });
+
   it('every refusal was logged with its code and reply, never the message content', () => {
     const refusals = server.logs.filter((l) => l.includes('"smtp refusal"')).map((l) => JSON.parse(l) as { code: number; reply: string });
     expect(refusals.map((r) => r.code)).toEqual(expect.arrayContaining([421, 452, 501, 550, 552, 554]));

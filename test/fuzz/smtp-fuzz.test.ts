@@ -83,6 +83,8 @@ function sessions(inbox: string): fc.Arbitrary<Session> {
   return fc.record({
     steps: fc.array(step, { minLength: 1, maxLength: 12 }).map((s) => [line('EHLO fuzz.example.net'), ...s.flat(), line('QUIT')]),
     pipelined: fc.boolean(),
+    // One session in four upgrades with STARTTLS first and runs its steps inside TLS.
+    tls: fc.nat(3).map((n) => n === 0),
   });
 }
 
