@@ -4,6 +4,7 @@
  * that hold after a kill -9. Every loop stops when told or at its attempt cap.
  */
 import nodemailer, { type Transporter } from 'nodemailer';
+import { expect } from 'vitest';
 import type { ApiResponse, TestServer } from './server.ts';
 import type { SmtpSink } from './smtp-sink.ts';
 import type { WebhookReceiver } from './webhooks.ts';
@@ -141,6 +142,19 @@ export interface CrashFigures {
   undelivered: string[];
   unstored: string[];
   eventsWithoutWebhook: string[];
+}
+
+/**
+ * The crash verdict: nothing acknowledged lost, every event's webhook seen and verified, and no
+ * more duplicates than jobs leased at the kill (only a job running then can run twice).
+ */
+export function expectNothingLost(f: CrashFigures, leased: { delivery: number; webhook: number }): void {
+  expect(f.undelivered, 'acknowledged sends not relayed and sent').toEqual([]);
+  expect(f.unstored, 'inbound mail answered 250 but not listed').toEqual([]);
+  expect(f.eventsWithoutWebhook, 'committed events whose webhook never arrived').toEqual([]);
+  expect(f.unverified).toBe(0);
+  expect(f.relayDuplicates).toBeLessThanOrEqual(leased.delivery);
+  expect(f.webhookDuplicates).toBeLessThanOrEqual(leased.webhook);
 }
 
 /**
