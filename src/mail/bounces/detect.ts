@@ -64,7 +64,7 @@ export function hasBounceSubject(subject: string): boolean {
  */
 export function mayBeBounce(mail: ReportMail): boolean {
   if (fromMailSystem(mail)) return true;
-  return !isAutoReply(mail) && BOUNCE_SUBJECT.test(mail.subject);
+  return !isAutoReply(mail) && hasBounceSubject(mail.subject);
 }
 
 // Wording of warnings that the MTA is still trying (RFC 3464 action "delayed").
