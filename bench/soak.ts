@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { closedLoop } from './lib/http-load.ts';
 import { BenchSmtpClient } from './lib/smtp-client.ts';
 import { startRelaySink, startWebhookReceiver } from './lib/soak-sinks.ts';
-import { api, startBreakwater } from './lib/spawn.ts';
+import { api, startBreakwater, type ResidentMemory } from './lib/spawn.ts';
 import { fmt, percentile, table } from './lib/stats.ts';
 import { addCounts, counts, median, slope } from './lib/trend.ts';
 
@@ -98,16 +98,8 @@ function call(agent: http.Agent, base: URL, method: string, path: string, key: s
 
 /** Sums every series of one metric in a Prometheus exposition; NaN when absent. */
 function metric(text: string, name: string): number {
-  return metricWhere(text, name, '');
-}
-
-/** Sums the series of one metric whose labels contain `label` (e.g. `space="new"`). */
-function metricWhere(text: string, name: string, label: string): number {
   let sum = NaN;
-  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{([^}]*)\\})? (\\S+)`, 'gm'))) {
-    if (label && !(m[1] ?? '').includes(label)) continue;
-    sum = (Number.isNaN(sum) ? 0 : sum) + Number(m[2]);
-  }
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'gm'))) sum = (Number.isNaN(sum) ? 0 : sum) + Number(m[1]);
   return sum;
 }
 
@@ -279,14 +271,14 @@ async function main() {
     };
 
     // ---- resident memory every MEMORY_EVERY_MS: the GC's and allocator's swings average out.
-    interface MemoryPoint { at: number; rssMb: number; anonMb: number; fileMb: number }
+    type MemoryPoint = ResidentMemory & { at: number };
     const memory: MemoryPoint[] = [];
     const memoryWatch = async () => {
       for (let i = 1; ; i++) {
         const at = t0 + i * MEMORY_EVERY_MS;
         if (at > end + 500) break;
         await sleep(at - Date.now());
-        memory.push({ at, rssMb: bw.rssMb(), ...bw.rssParts() });
+        memory.push({ at, ...bw.memory() });
       }
     };
     const dbMb = () => {

@@ -9,21 +9,26 @@ export interface Spawned {
   child: ChildProcess;
   /** The first line matching the ready pattern. */
   ready: RegExpExecArray;
-  rssMb(): number;
-  /** Resident memory split into anonymous (heaps, malloc) and file-backed (code, mapped files) pages, in MB. */
-  rssParts(): { anonMb: number; fileMb: number };
+  /** Resident memory, and its anonymous (heaps, malloc) and file-backed (code, mapped files) pages, in MB. */
+  memory(): ResidentMemory;
   stop(): Promise<void>;
 }
 
-/** One `kB` field of /proc/<pid>/status in MB (Linux); NaN elsewhere or once the process is gone. */
-function procStatusMb(pid: number | undefined, field: string): number {
+export interface ResidentMemory { rssMb: number; anonMb: number; fileMb: number }
+
+/** One reading of /proc/<pid>/status (Linux); NaN elsewhere or once the process is gone. */
+function residentMemory(pid: number | undefined): ResidentMemory {
+  let status = '';
   try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    // no /proc, or the process has exited
+  }
+  const mb = (field: string) => {
     const kb = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1];
     return kb === undefined ? NaN : Number(kb) / 1024;
-  } catch {
-    return NaN;
-  }
+  };
+  return { rssMb: mb('VmRSS'), anonMb: mb('RssAnon'), fileMb: mb('RssFile') + mb('RssShmem') };
 }
 
 /** Spawns a process and resolves once a stdout line matches `ready`; later output is discarded. */
@@ -44,8 +49,7 @@ export function spawnUntil(cmd: string, args: string[], env: Record<string, stri
           child.stdout!.resume();
           resolveReady({
             child, ready: m,
-            rssMb: () => procStatusMb(child.pid, 'VmRSS'),
-            rssParts: () => ({ anonMb: procStatusMb(child.pid, 'RssAnon'), fileMb: procStatusMb(child.pid, 'RssFile') + procStatusMb(child.pid, 'RssShmem') }),
+            memory: () => residentMemory(child.pid),
             stop: () => new Promise((r) => {
               if (child.exitCode !== null) return r();
               child.once('exit', () => r());
